@@ -1,0 +1,1 @@
+"""Pure domain: the stage machine, rules, Temporal payloads and the database tables."""

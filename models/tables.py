@@ -1,0 +1,248 @@
+"""SQLAlchemy tables. Activities write them, the API reads them; they never travel
+through Temporal."""
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric,
+                        String, Text, UniqueConstraint, text)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+Money = Numeric(12, 2)
+TS = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(500))
+    locale: Mapped[str] = mapped_column(String(8))
+    tier: Mapped[str] = mapped_column(String(16))
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial_number: Mapped[str] = mapped_column(String(64), unique=True)
+    category: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(200))
+    purchase_date: Mapped[date] = mapped_column(Date)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    case_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str | None] = mapped_column(String(4))
+    warranty: Mapped[str | None] = mapped_column(String(32))
+    service_mode: Mapped[str | None] = mapped_column(String(16))
+    technician_id: Mapped[str | None] = mapped_column(String(32))
+    repeat_of: Mapped[str | None] = mapped_column(String(32))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    sla_breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    # customer, product and fault as reported, kept with the case as evidence
+    intake: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(TS)
+    updated_at: Mapped[datetime] = mapped_column(TS)
+    closed_at: Mapped[datetime | None] = mapped_column(TS)
+
+    __table_args__ = (
+        # one open case per device: the database settles races between intakes
+        Index("uq_cases_open_device", "device_id", unique=True,
+              postgresql_where=text("status = 'open'")),
+        Index("ix_cases_stage", "stage"),
+        Index("ix_cases_created", "created_at", "case_id"),
+    )
+
+
+class TimelineEvent(Base):
+    __tablename__ = "timeline_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(TS)
+    type: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    __table_args__ = (UniqueConstraint("case_id", "key"),)
+
+
+class _CaseStep:
+    """A record made once per (case, seq) by one step of the workflow."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(TS)
+
+
+class DiagnosisRecord(_CaseStep, Base):
+    __tablename__ = "diagnoses"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    fault_cause: Mapped[str] = mapped_column(Text)
+    parts: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    labor_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+
+class QuoteRecord(Base):
+    __tablename__ = "quotes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    version: Mapped[int] = mapped_column(Integer)
+    total: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    in_warranty: Mapped[bool] = mapped_column(Boolean)
+    # pending | approved | auto_approved | declined | expired | superseded
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(TS)
+    expires_at: Mapped[datetime | None] = mapped_column(TS)
+    decided_at: Mapped[datetime | None] = mapped_column(TS)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
+
+
+class QuoteLineRecord(Base):
+    __tablename__ = "quote_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
+    line_no: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    __table_args__ = (UniqueConstraint("quote_id", "line_no"),)
+
+
+class RepairRecord(_CaseStep, Base):
+    __tablename__ = "repairs"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    parts_used: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    labor_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+
+class QcResult(_CaseStep, Base):
+    __tablename__ = "qc_results"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    checklist: Mapped[dict[str, bool]] = mapped_column(Json)
+    notes: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+
+class HandoverRecord(_CaseStep, Base):
+    __tablename__ = "handovers"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    repaired: Mapped[bool] = mapped_column(Boolean)
+    signed_by: Mapped[str] = mapped_column(String(200))
+    remarks: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+
+class CallbackRecord(_CaseStep, Base):
+    __tablename__ = "callbacks"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    outcome: Mapped[str] = mapped_column(String(16))  # reached | not_reached | unreachable
+    csat: Mapped[int | None] = mapped_column(Integer)
+    nps: Mapped[int | None] = mapped_column(Integer)
+    comments: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+
+class EscalationRecord(Base):
+    __tablename__ = "escalations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    at: Mapped[datetime] = mapped_column(TS)
+    __table_args__ = (UniqueConstraint("case_id", "key"),)
+
+
+class SlaTarget(Base):
+    __tablename__ = "sla_targets"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(32), primary_key=True)
+    deadline: Mapped[datetime] = mapped_column(TS)
+    met_at: Mapped[datetime | None] = mapped_column(TS)
+    breached_at: Mapped[datetime | None] = mapped_column(TS)
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    audience: Mapped[str] = mapped_column(String(16))
+    template: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | logged | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TS)
+    sent_at: Mapped[datetime | None] = mapped_column(TS)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # closed | cancelled
+    first_time_fix: Mapped[bool | None] = mapped_column(Boolean)
+    sla_met: Mapped[bool] = mapped_column(Boolean)
+    csat: Mapped[int | None] = mapped_column(Integer)
+    nps: Mapped[int | None] = mapped_column(Integer)
+    resolution_seconds: Mapped[float | None] = mapped_column(Numeric(14, 3))
+    metrics: Mapped[dict[str, Any]] = mapped_column(Json)
+    at: Mapped[datetime] = mapped_column(TS)
+
+
+class Technician(Base):
+    __tablename__ = "technicians"
+    technician_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    skills: Mapped[list[str]] = mapped_column(Json)
+    region: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Part(Base):
+    __tablename__ = "parts"
+    part_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class ApiKeyRecord(Base):
+    __tablename__ = "api_keys"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    technician_id: Mapped[str | None] = mapped_column(String(32))
