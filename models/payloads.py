@@ -41,6 +41,8 @@ class Step(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
     fields: CaseFields = Field(default_factory=CaseFields)
     sla_met: list[str] = Field(default_factory=list)
+    # escalations run beside the stage machine and must never move the case's stage
+    moves_stage: bool = True
 
 
 class CasePolicy(BaseModel):

@@ -1,0 +1,54 @@
+"""Customer and staff messages through apprise, each recorded once in the outbox."""
+import asyncio
+import logging
+
+import apprise
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from temporalio import activity
+
+from activities.base import ActivityBase
+from models.messages import render
+from models.payloads import Notice
+from models.tables import Notification
+
+log = logging.getLogger("repairflow.notify")
+DONE = ("sent", "logged")
+
+
+class NotifyActivities(ActivityBase):
+    @activity.defn(name="notify")
+    async def notify(self, notice: Notice) -> str:
+        subject, body = render(notice.template, notice.params.get("locale", "zh-CN"), notice.params)
+        async with self.sessions.begin() as session:
+            await session.execute(insert(Notification).values(
+                dedupe_key=notice.key, case_id=notice.case_id, audience=notice.audience,
+                template=notice.template, subject=subject, body=body, status="pending", attempts=0,
+                created_at=notice.at).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+            row = await session.scalar(
+                select(Notification).where(Notification.dedupe_key == notice.key).with_for_update())
+            if row.status in DONE:
+                return row.status
+            row.attempts += 1
+            urls = (self.settings.notify_customer_urls if notice.audience == "customer"
+                    else self.settings.notify_staff_urls)
+            if not urls:
+                log.info("[%s → %s] %s: %s", notice.case_id, notice.audience, subject, body)
+                row.status, row.sent_at = "logged", notice.at
+                return row.status
+            sent = await asyncio.to_thread(send, urls, subject, body)
+            if sent:
+                row.status, row.sent_at, row.error = "sent", notice.at, None
+                return row.status
+            last = activity.info().attempt >= 5
+            row.status, row.error = ("failed" if last else "pending"), "apprise could not deliver"
+        if last:
+            return "failed"
+        raise RuntimeError(f"notification {notice.key} not delivered; retrying")
+
+
+def send(urls: list[str], subject: str, body: str) -> bool:
+    channels = apprise.Apprise()
+    for url in urls:
+        channels.add(url)
+    return bool(channels.notify(title=subject, body=body))

@@ -1,0 +1,44 @@
+"""The RepairFlow worker: runs case workflows and their activities.
+
+Configured by REPAIRFLOW_* environment variables (see settings.py); start as many as
+the load needs, against one Temporal namespace and one PostgreSQL.
+"""
+import asyncio
+import logging
+import signal
+
+from temporalio.worker import Worker
+
+import activities
+from clients import connect_temporal, create_engine, session_factory
+from settings import Settings, get_settings
+from workflows import RepairCaseWorkflow
+
+
+def build_worker(client, settings: Settings, engine) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[RepairCaseWorkflow],
+        activities=activities.build(session_factory(engine), settings),
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    client = await connect_temporal(settings)
+    engine = create_engine(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    worker = build_worker(client, settings, engine)
+    logging.getLogger("repairflow").info("worker polling task queue %s", settings.task_queue)
+    async with worker:
+        await stop.wait()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,3 @@
+from workflows.repair_case import RepairCaseWorkflow
+
+__all__ = ["RepairCaseWorkflow"]

@@ -1,0 +1,481 @@
+"""One durable workflow per repair case: it walks the stage machine, records every
+step through activities and arms the case's timers (SLA, quote expiry, callback)."""
+import asyncio
+from collections import Counter
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any, AsyncIterator
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from models import search_attributes as sa
+    from models.domain import (SYSTEM, Actor, Assignment, Callback, Cancel, Diagnosis, Handover,
+                               QcCheck, QuoteDecision, RemoteResolution, Repair)
+    from models.payloads import (CaseFields, CasePolicy, CaseStart, CaseState, Escalation, Notice,
+                                 QuoteRequest, SlaTargetState, Step, TriageResult)
+    from models.pricing import Quote
+    from models.sla import met_by
+    from models import stages
+    from models.domain import ServiceMode
+    from models.stages import Action, Stage, allowed, status_of
+    from models.triage import CARRY_IN_CATEGORIES
+
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+                    maximum_interval=timedelta(seconds=30))
+STEP_TIMEOUT = timedelta(seconds=30)
+NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1),
+                           maximum_attempts=5)
+BUSINESS_ERRORS = ("InvalidInput", "DuplicateOpenCase", "InvalidStage")
+
+
+def invalid_stage(action: str, stage: Stage) -> ApplicationError:
+    return ApplicationError(f"{action} is not allowed while the case is in stage {stage}",
+                            stage.value, type="InvalidStage", non_retryable=True)
+
+
+def invalid_input(field: str, message: str) -> ApplicationError:
+    return ApplicationError(message, [{"field": field, "message": message}],
+                            type="InvalidInput", non_retryable=True)
+
+
+@workflow.defn
+class RepairCaseWorkflow:
+    @workflow.init
+    def __init__(self, start: CaseStart) -> None:
+        self._start = start
+        self._state = CaseState(case_id=start.case_id, stage=Stage.INTAKE, status="open")
+        self._policy: CasePolicy | None = None
+        # serialises human actions and timer transitions: each sees the stage it acts on
+        self._lock = asyncio.Lock()
+        self._revision = 0
+        self._keys: Counter[str] = Counter()
+        self._intake_error: ApplicationError | None = None
+        self._cancelled = False
+        self._callback_due_notified = False
+        self._reviewed = False
+        self._notices: list[Any] = []
+
+    # ---- main loop ---------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, start: CaseStart) -> CaseState:
+        async with self._lock:
+            if not await self._intake():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                return self._state
+        watchers = [asyncio.create_task(self._watch_sla(t)) for t in self._state.sla]
+        while self._state.stage is not Stage.REVIEW:
+            await self._wait_in_stage()
+        await self._review()
+        await asyncio.gather(*watchers)
+        # a message that could not be sent is recorded as failed; it never fails the case
+        await asyncio.gather(*self._notices, return_exceptions=True)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    async def _intake(self) -> bool:
+        intake = self._start.intake
+        try:
+            await self._activity("record_intake", self._start, workflow.now())
+        except ActivityError as err:
+            self._intake_error = business_error(err)
+            self._state.error = str(self._intake_error)
+            return False
+        self._state.stage = Stage.TRIAGE
+        self._notify("customer", "accepted", name=intake.customer.name)
+        result: TriageResult = await self._activity(
+            "triage_case", self._start.case_id, workflow.now(), result_type=TriageResult)
+        self._policy = result.policy
+        s = self._state
+        s.warranty, s.priority, s.service_mode = result.warranty, result.priority, result.service_mode
+        s.sla = {t: SlaTargetState(deadline=d) for t, d in result.deadlines.items()}
+        s.stage = stages.after_triage(result.service_mode)
+        self._published()
+        return True
+
+    async def _wait_in_stage(self) -> None:
+        stage, revision = self._state.stage, self._revision
+        due = self._stage_timer()
+        timeout = None if due is None else max(0.0, (due - workflow.now()).total_seconds())
+        try:
+            await workflow.wait_condition(lambda: self._revision != revision, timeout=timeout)
+        except asyncio.TimeoutError:
+            async with self._lock:
+                if self._revision == revision:
+                    await self._on_stage_timer(stage)
+                    self._revision += 1
+                    self._published()
+
+    def _stage_timer(self) -> datetime | None:
+        s = self._state
+        if s.stage is Stage.QUOTE_APPROVAL:
+            return s.quote_expires_at
+        if s.stage is Stage.CALLBACK and s.callback_due_at:
+            if not self._callback_due_notified:
+                return s.callback_due_at
+            return s.callback_due_at + timedelta(seconds=self.policy.callback_unreachable_seconds)
+        return None
+
+    async def _on_stage_timer(self, stage: Stage) -> None:
+        if stage is Stage.QUOTE_APPROVAL:
+            quote = self._state.quote
+            assert quote is not None
+            await self._step("quote_expired", SYSTEM, Stage.HANDOVER, {"version": quote.version},
+                             activity="record_quote_decision", extra=[quote.version, "expired", None])
+            self._notify("customer", "returned_unrepaired")
+        elif not self._callback_due_notified:
+            self._callback_due_notified = True
+            await self._step("callback_due", SYSTEM, Stage.CALLBACK)
+            self._notify("customer", "callback_survey")
+        else:
+            await self._step("callback_unreachable", SYSTEM, Stage.REVIEW,
+                             activity="record_callback", extra=[self._seq("callback"), "unreachable", None])
+
+    async def _review(self) -> None:
+        outcome = Stage.CANCELLED if self._cancelled else Stage.CLOSED
+        s = self._state
+        await self._step("reviewed", SYSTEM, outcome, activity="record_review",
+                         extra=[outcome.value, s.qc_failures, s.reworks, s.repaired])
+        s.status = status_of(outcome)
+        self._reviewed = True
+        self._notify("customer", "closed", outcome=outcome.value.lower())
+        self._published()
+
+    # ---- SLA ---------------------------------------------------------------------
+
+    async def _watch_sla(self, target: str) -> None:
+        sla = self._state.sla[target]
+        timeout = max(0.0, (sla.deadline - workflow.now()).total_seconds())
+        try:
+            await workflow.wait_condition(lambda: sla.met_at is not None or self._reviewed
+                                          or self._state.stage is Stage.REVIEW, timeout=timeout)
+            return
+        except asyncio.TimeoutError:
+            pass
+        sla.breached_at = workflow.now()
+        s = self._state
+        s.escalation_level = max(s.escalation_level, 2)
+        await self._activity("record_escalation", self._make_step(
+            f"sla_breach_{target}", SYSTEM, s.stage, {"target": target, "deadline": sla.deadline.isoformat()},
+            CaseFields(sla_breached=True, escalation_level=s.escalation_level), moves_stage=False),
+            Escalation(kind="sla_breach", level=2, target=target, detail={"deadline": sla.deadline.isoformat()}))
+        self._notify("supervisor", "sla_breach", target=target, deadline=sla.deadline.isoformat(),
+                     key=f"sla_breach-{target}")
+        self._published()
+
+    # ---- human actions -----------------------------------------------------------
+
+    @workflow.update
+    async def intake_recorded(self) -> CaseState:
+        await workflow.wait_condition(lambda: self._policy is not None or self._intake_error is not None)
+        if self._intake_error is not None:
+            raise self._intake_error
+        return self._state
+
+    @workflow.update
+    async def record_remote_resolution(self, actor: Actor, data: RemoteResolution) -> CaseState:
+        async with self._acting(Action.REMOTE_RESOLUTION):
+            to = stages.after_remote_guidance(data.resolved)
+            if data.resolved:
+                await self._step("remote_resolved", actor, to, data.model_dump(mode="json"),
+                                 sla_met=met_by("remote_resolved"))
+                self._enter_callback()
+            else:
+                mode = dispatch_mode(self._start.intake.product.category)
+                await self._step("remote_guidance", actor, to, data.model_dump(mode="json"),
+                                 fields=CaseFields(service_mode=mode))
+                self._state.service_mode = mode
+        return self._state
+
+    @workflow.update
+    async def assign_technician(self, actor: Actor, data: Assignment) -> CaseState:
+        async with self._acting(Action.ASSIGNMENT):
+            await self._step("technician_assigned", actor, Stage.DIAGNOSIS, data.model_dump(),
+                             fields=CaseFields(technician_id=data.technician_id),
+                             sla_met=met_by("assignment"))
+            self._notify("customer", "technician_assigned", technician_id=data.technician_id)
+        return self._state
+
+    @workflow.update
+    async def record_diagnosis(self, actor: Actor, data: Diagnosis) -> CaseState:
+        async with self._acting(Action.DIAGNOSIS):
+            s = self._state
+            version = (s.quote.version + 1) if s.quote else 1
+            quote: Quote = await self._activity("price_quote", QuoteRequest(
+                case_id=s.case_id, version=version, parts=data.parts, labor_hours=data.labor_hours,
+                in_warranty=s.warranty == "in_warranty", on_site=s.service_mode == "on_site"),
+                result_type=Quote)
+            free = quote.total == 0
+            to = stages.after_diagnosis(free)
+            expires = None if free else workflow.now() + timedelta(seconds=self.policy.quote_expiry_seconds)
+            await self._step("diagnosed", actor, to,
+                             {"version": version, "total": str(quote.total), "auto_approved": free},
+                             activity="record_diagnosis", extra=[self._seq("diagnosis"), data, quote, expires],
+                             sla_met=met_by("diagnosis"))
+            s.quote, s.quote_expires_at = quote, expires
+            if free:
+                self._enter_repair()
+            else:
+                self._notify("customer", "quote_ready", total=str(quote.total), currency=quote.currency,
+                             version=version)
+        return self._state
+
+    @workflow.update
+    async def decide_quote(self, actor: Actor, data: QuoteDecision) -> CaseState:
+        async with self._acting(Action.QUOTE_DECISION):
+            quote = self._state.quote
+            assert quote is not None
+            if data.quote_version is not None and data.quote_version != quote.version:
+                raise invalid_input("quote_version",
+                                    f"the quote changed: version {quote.version} needs a decision")
+            status = "approved" if data.approved else "declined"
+            to = stages.after_quote_decision(data.approved)
+            await self._step(f"quote_{status}", actor, to, {"version": quote.version, "note": data.note},
+                             activity="record_quote_decision", extra=[quote.version, status, data.note])
+            self._state.quote_expires_at = None
+            if data.approved:
+                self._enter_repair()
+            else:
+                self._notify("customer", "returned_unrepaired")
+        return self._state
+
+    @workflow.update
+    async def record_repair(self, actor: Actor, data: Repair) -> CaseState:
+        async with self._acting(Action.REPAIR):
+            await self._step("repaired", actor, Stage.QC, activity="record_repair",
+                             extra=[self._seq("repair"), data])
+            self._state.repaired = True
+        return self._state
+
+    @workflow.update
+    async def record_qc(self, actor: Actor, data: QcCheck) -> CaseState:
+        async with self._acting(Action.QC):
+            s = self._state
+            to = stages.after_qc(data.passed)
+            await self._step("qc_passed" if data.passed else "qc_failed", actor, to,
+                             activity="record_qc", extra=[self._seq("qc"), data])
+            if data.passed:
+                self._notify("customer", "ready_for_handover")
+            else:
+                s.qc_failures += 1
+                if s.qc_failures == self.policy.max_qc_failures:
+                    await self._activity("record_escalation", self._make_step(
+                        "qc_rework_limit", SYSTEM, s.stage, {"qc_failures": s.qc_failures}, moves_stage=False),
+                        Escalation(kind="qc_rework_limit", level=s.escalation_level,
+                                   detail={"qc_failures": s.qc_failures}))
+                    self._notify("supervisor", "qc_rework_limit", qc_failures=s.qc_failures)
+        return self._state
+
+    @workflow.update
+    async def record_handover(self, actor: Actor, data: Handover) -> CaseState:
+        async with self._acting(Action.HANDOVER):
+            s = self._state
+            if data.resolution == "rework" and not s.repaired:
+                raise invalid_input("resolution", "rework needs a repaired device; offer compensation")
+            to = stages.after_handover(data.accepted, data.resolution)
+            if data.accepted:
+                kind = "handover_accepted" if s.repaired else "returned_unrepaired"
+            else:
+                kind = "compensation_agreed" if data.resolution == "compensation" else "handover_refused"
+            await self._step(kind, actor, to, activity="record_handover",
+                             extra=[self._seq("handover"), data, s.repaired],
+                             sla_met=met_by("handover") if to is Stage.CALLBACK else ())
+            if to is Stage.CALLBACK:
+                self._enter_callback()
+            else:
+                s.reworks += 1
+        return self._state
+
+    @workflow.update
+    async def record_callback(self, actor: Actor, data: Callback) -> CaseState:
+        async with self._acting(Action.CALLBACK):
+            to = stages.after_callback(data.reached)
+            outcome = "reached" if data.reached else "not_reached"
+            await self._step(f"callback_{outcome}", actor, to, activity="record_callback",
+                             extra=[self._seq("callback"), outcome, data])
+            if data.reached and ((data.csat or 5) <= 2 or (data.nps if data.nps is not None else 10) <= 6):
+                s = self._state
+                await self._activity("record_escalation", self._make_step(
+                    "follow_up", actor, s.stage, {"csat": data.csat, "nps": data.nps}, moves_stage=False),
+                    Escalation(kind="follow_up", level=s.escalation_level,
+                               detail={"csat": data.csat, "nps": data.nps, "comments": data.comments}))
+                self._notify("supervisor", "follow_up", csat=data.csat, nps=data.nps,
+                             comments=data.comments or "")
+        return await self._closed_if(to is Stage.REVIEW)
+
+    @workflow.update
+    async def cancel(self, actor: Actor, data: Cancel) -> CaseState:
+        async with self._acting(Action.CANCEL):
+            await self._step("cancelled", actor, Stage.REVIEW, data.model_dump())
+            self._cancelled = True
+        return await self._closed_if(True)
+
+    @record_remote_resolution.validator
+    def _check_remote(self, actor: Actor, data: RemoteResolution) -> None:
+        self._check(Action.REMOTE_RESOLUTION)
+
+    @assign_technician.validator
+    def _check_assign(self, actor: Actor, data: Assignment) -> None:
+        self._check(Action.ASSIGNMENT)
+
+    @record_diagnosis.validator
+    def _check_diagnosis(self, actor: Actor, data: Diagnosis) -> None:
+        self._check(Action.DIAGNOSIS)
+
+    @decide_quote.validator
+    def _check_quote(self, actor: Actor, data: QuoteDecision) -> None:
+        self._check(Action.QUOTE_DECISION)
+
+    @record_repair.validator
+    def _check_repair(self, actor: Actor, data: Repair) -> None:
+        self._check(Action.REPAIR)
+
+    @record_qc.validator
+    def _check_qc(self, actor: Actor, data: QcCheck) -> None:
+        self._check(Action.QC)
+
+    @record_handover.validator
+    def _check_handover(self, actor: Actor, data: Handover) -> None:
+        self._check(Action.HANDOVER)
+        if data.resolution == "rework" and not self._state.repaired:
+            raise invalid_input("resolution", "rework needs a repaired device; offer compensation")
+
+    @record_callback.validator
+    def _check_callback(self, actor: Actor, data: Callback) -> None:
+        self._check(Action.CALLBACK)
+
+    @cancel.validator
+    def _check_cancel(self, actor: Actor, data: Cancel) -> None:
+        self._check(Action.CANCEL)
+
+    @workflow.query
+    def state(self) -> CaseState:
+        return self._state
+
+    # ---- helpers -----------------------------------------------------------------
+
+    @property
+    def policy(self) -> CasePolicy:
+        assert self._policy is not None
+        return self._policy
+
+    def _check(self, action: Action) -> None:
+        # the validator runs before anything is written; it refuses until triage is done
+        if self._policy is None or not allowed(action, self._state.stage):
+            raise invalid_stage(action.value, self._state.stage)
+
+    @asynccontextmanager
+    async def _acting(self, action: Action) -> AsyncIterator[None]:
+        async with self._lock:
+            # another action may have moved the case while this one waited for the lock
+            self._check(action)
+            yield
+            self._revision += 1
+            self._published()
+
+    async def _closed_if(self, reviewing: bool) -> CaseState:
+        # answer with the closed case rather than the instant before the review
+        if reviewing:
+            await workflow.wait_condition(lambda: self._reviewed)
+        return self._state
+
+    def _seq(self, kind: str) -> int:
+        self._keys[f"seq:{kind}"] += 1
+        return self._keys[f"seq:{kind}"]
+
+    def _make_step(self, type_: str, actor: Actor, to: Stage, data: dict | None = None,
+                   fields: CaseFields | None = None, sla_met: tuple[str, ...] = (),
+                   moves_stage: bool = True) -> Step:
+        self._keys[type_] += 1
+        return Step(case_id=self._state.case_id, key=f"{type_}-{self._keys[type_]}", type=type_,
+                    at=workflow.now(), actor=actor, stage=to, data=data or {},
+                    fields=fields or CaseFields(), sla_met=list(sla_met), moves_stage=moves_stage)
+
+    async def _step(self, type_: str, actor: Actor, to: Stage, data: dict | None = None, *,
+                    activity: str = "record_step", extra: list | None = None,
+                    fields: CaseFields | None = None, sla_met: tuple[str, ...] = ()) -> None:
+        step = self._make_step(type_, actor, to, data, fields, sla_met)
+        await self._activity(activity, step, *(extra or []))
+        self._state.stage = to
+        if fields and fields.technician_id:
+            self._state.technician_id = fields.technician_id
+        for target in sla_met:
+            if target in self._state.sla and self._state.sla[target].met_at is None:
+                self._state.sla[target].met_at = step.at
+
+    async def _activity(self, name: str, *args: Any, result_type: type | None = None) -> Any:
+        try:
+            return await workflow.execute_activity(
+                name, args=list(args), result_type=result_type,
+                start_to_close_timeout=STEP_TIMEOUT, retry_policy=RETRY)
+        except ActivityError as err:
+            raise business_error(err) from None
+
+    def _notify(self, audience: str, template: str, key: str | None = None, **params: Any) -> None:
+        s, intake = self._state, self._start.intake
+        self._keys[f"notice:{key or template}"] += 1
+        notice = Notice(
+            case_id=s.case_id, key=f"{s.case_id}:{key or template}-{self._keys[f'notice:{key or template}']}",
+            audience=audience, template=template, at=workflow.now(),
+            params={"case_id": s.case_id, "category": intake.product.category.value,
+                    "priority": s.priority, "locale": intake.customer.locale, **params})
+        # messages go out beside the case, so a slow channel never holds up an action
+        self._notices.append(workflow.start_activity(
+            "notify", notice, start_to_close_timeout=timedelta(minutes=1), retry_policy=NOTIFY_RETRY))
+
+    def _enter_repair(self) -> None:
+        self._notify("customer", "repair_started")
+
+    def _enter_callback(self) -> None:
+        self._state.callback_due_at = workflow.now() + timedelta(seconds=self.policy.callback_delay_seconds)
+        self._callback_due_notified = False
+
+    def _published(self) -> None:
+        """Keep search attributes and the UI's case card in step with the state."""
+        s, intake = self._state, self._start.intake
+        pending = [t.deadline for t in s.sla.values() if t.met_at is None and t.breached_at is None]
+        updates = [
+            sa.CASE_STAGE.value_set(s.stage.value),
+            sa.CASE_CHANNEL.value_set(intake.channel.value),
+            sa.PRODUCT_CATEGORY.value_set(intake.product.category.value),
+            sa.SLA_BREACHED.value_set(any(t.breached_at for t in s.sla.values())),
+            sa.ESCALATION_LEVEL.value_set(s.escalation_level),
+        ]
+        if s.priority:
+            updates.append(sa.CASE_PRIORITY.value_set(s.priority.value))
+        if s.warranty:
+            updates.append(sa.WARRANTY_STATUS.value_set(s.warranty.value))
+        if s.technician_id:
+            updates.append(sa.ASSIGNED_TECHNICIAN.value_set(s.technician_id))
+        updates.append(sa.SLA_DEADLINE.value_set(min(pending)) if pending else sa.SLA_DEADLINE.value_unset())
+        workflow.upsert_search_attributes(updates)
+        workflow.set_current_details(case_card(s, intake.product.category.value,
+                                               intake.product.serial_number, min(pending) if pending else None))
+
+
+def dispatch_mode(category: str) -> ServiceMode:
+    return ServiceMode.CARRY_IN if category in CARRY_IN_CATEGORIES else ServiceMode.ON_SITE
+
+
+def case_card(s: CaseState, category: str, serial: str, next_deadline: datetime | None) -> str:
+    lines = [f"**{s.case_id}** · {s.priority or '-'} · {category} {serial} · {s.warranty or '-'}",
+             f"Stage: **{s.stage.value}** · technician: {s.technician_id or 'unassigned'}"]
+    if s.quote:
+        lines.append(f"Quote v{s.quote.version}: {s.quote.total} {s.quote.currency}")
+    if s.qc_failures or s.reworks:
+        lines.append(f"QC failures: {s.qc_failures} · reworks: {s.reworks}")
+    deadline = next_deadline.strftime("%Y-%m-%d %H:%M UTC") if next_deadline else "none"
+    breached = [t for t, v in s.sla.items() if v.breached_at]
+    lines.append(f"Next SLA deadline: {deadline} · escalation level {s.escalation_level}"
+                 + (f" · breached: {', '.join(breached)}" if breached else ""))
+    return "\n\n".join(lines)
+
+
+def business_error(err: ActivityError) -> ApplicationError:
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.type in BUSINESS_ERRORS:
+        return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
+    raise err
