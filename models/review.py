@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 # the first human response: someone took the case in hand
-RESPONSE_EVENTS = frozenset({"technician_assigned", "remote_guidance"})
+RESPONSE_EVENTS = frozenset({"technician_assigned", "remote_guidance", "remote_resolved"})
 # the customer's problem was settled: device handed back, compensated or fixed remotely
 RESOLUTION_EVENTS = frozenset({"handover_accepted", "compensation_agreed", "returned_unrepaired",
                                "remote_resolved"})

@@ -92,9 +92,9 @@ def can_move(frm: Stage, to: Stage) -> bool:
 
 
 def status_of(stage: Stage) -> str:
-    if stage is Stage.CLOSED:
+    if stage == Stage.CLOSED:
         return "closed"
-    if stage is Stage.CANCELLED:
+    if stage == Stage.CANCELLED:
         return "cancelled"
     return "open"
 

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
 
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
                     maximum_interval=timedelta(seconds=30))
-STEP_TIMEOUT = timedelta(seconds=30)
+STEP_TIMEOUT = timedelta(seconds=10)
 NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1),
                            maximum_attempts=5)
 BUSINESS_ERRORS = ("InvalidInput", "DuplicateOpenCase", "InvalidStage")

@@ -1,0 +1,158 @@
+"""The stage machine: which action is allowed where, and where each outcome leads."""
+import pytest
+
+from models.stages import (
+    ACTION_STAGES, CANCELLABLE, OPEN, TERMINAL, TRANSITIONS, Action, InvalidStage, Stage,
+    after_callback, after_diagnosis, after_handover, after_qc, after_quote_decision,
+    after_remote_guidance, after_triage, allowed, can_move, require, status_of,
+)
+
+ALL_PAIRS = [(a, s) for a in Action for s in Stage]
+
+EXPECTED_ACTION_STAGES = {
+    Action.REMOTE_RESOLUTION: {Stage.REMOTE_GUIDANCE},
+    Action.ASSIGNMENT: {Stage.DISPATCH},
+    Action.DIAGNOSIS: {Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL},
+    Action.QUOTE_DECISION: {Stage.QUOTE_APPROVAL},
+    Action.REPAIR: {Stage.REPAIR},
+    Action.QC: {Stage.QC},
+    Action.HANDOVER: {Stage.HANDOVER},
+    Action.CALLBACK: {Stage.CALLBACK},
+    Action.CANCEL: {Stage.INTAKE, Stage.TRIAGE, Stage.REMOTE_GUIDANCE, Stage.DISPATCH,
+                    Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC,
+                    Stage.HANDOVER, Stage.CALLBACK},
+}
+
+
+def test_wire_values_match_design():
+    assert [s.value for s in Stage] == [
+        "INTAKE", "TRIAGE", "REMOTE_GUIDANCE", "DISPATCH", "DIAGNOSIS", "QUOTE_APPROVAL",
+        "REPAIR", "QC", "HANDOVER", "CALLBACK", "REVIEW", "CLOSED", "CANCELLED"]
+    assert TERMINAL == {Stage.CLOSED, Stage.CANCELLED}
+    assert OPEN == set(Stage) - {Stage.CLOSED, Stage.CANCELLED}
+
+
+def test_action_stages_table():
+    assert {a: set(s) for a, s in ACTION_STAGES.items()} == EXPECTED_ACTION_STAGES
+
+
+@pytest.mark.parametrize("action,stage", ALL_PAIRS)
+def test_allowed_and_require(action, stage):
+    expected = stage in EXPECTED_ACTION_STAGES[action]
+    assert allowed(action, stage) is expected
+    if expected:
+        assert require(action, stage) is None
+    else:
+        with pytest.raises(InvalidStage) as err:
+            require(action, stage)
+        assert err.value.stage is stage
+        assert err.value.action is action
+        assert str(stage) in str(err.value) and str(action) in str(err.value)
+
+
+@pytest.mark.parametrize("stage", sorted(OPEN))
+def test_cancel_from_every_open_stage_but_review(stage):
+    assert allowed(Action.CANCEL, stage) is (stage is not Stage.REVIEW)
+    # a cancelled case still passes through REVIEW, which records it
+    assert can_move(stage, Stage.REVIEW) is (stage is not Stage.REVIEW)
+
+
+def test_cancellable_is_open_minus_review():
+    assert CANCELLABLE == OPEN - {Stage.REVIEW}
+    assert TRANSITIONS[Stage.REVIEW] == {Stage.CLOSED, Stage.CANCELLED}
+
+
+@pytest.mark.parametrize("stage", [Stage.CLOSED, Stage.CANCELLED])
+def test_terminal_stages_have_no_transitions(stage):
+    assert TRANSITIONS[stage] == frozenset()
+    assert not any(can_move(stage, to) for to in Stage)
+    assert not any(allowed(a, stage) for a in Action)
+
+
+@pytest.mark.parametrize("frm,to", [
+    (Stage.INTAKE, Stage.TRIAGE),
+    (Stage.DISPATCH, Stage.DIAGNOSIS),  # assignment
+    (Stage.REPAIR, Stage.QC),  # repair recorded
+    (Stage.QUOTE_APPROVAL, Stage.QUOTE_APPROVAL),  # re-diagnosis, new quote version
+    (Stage.CALLBACK, Stage.CALLBACK),  # not reached, still open
+])
+def test_fixed_moves_are_legal(frm, to):
+    assert can_move(frm, to)
+
+
+@pytest.mark.parametrize("frm,to", [
+    (Stage.INTAKE, Stage.DISPATCH),
+    (Stage.TRIAGE, Stage.DIAGNOSIS),
+    (Stage.DISPATCH, Stage.REPAIR),
+    (Stage.DIAGNOSIS, Stage.HANDOVER),
+    (Stage.REPAIR, Stage.HANDOVER),  # QC can't be skipped
+    (Stage.QC, Stage.CALLBACK),
+    (Stage.HANDOVER, Stage.CLOSED),
+    (Stage.CALLBACK, Stage.CLOSED),
+    (Stage.REVIEW, Stage.REPAIR),
+    (Stage.INTAKE, Stage.CANCELLED),  # cancel goes through REVIEW first
+])
+def test_illegal_moves(frm, to):
+    assert not can_move(frm, to)
+
+
+# (function, argument, source stage, expected next stage)
+OUTCOMES = [
+    (after_triage, ("remote",), Stage.TRIAGE, Stage.REMOTE_GUIDANCE),
+    (after_triage, ("on_site",), Stage.TRIAGE, Stage.DISPATCH),
+    (after_triage, ("carry_in",), Stage.TRIAGE, Stage.DISPATCH),
+    (after_triage, ("mail_in",), Stage.TRIAGE, Stage.DISPATCH),
+    (after_remote_guidance, (True,), Stage.REMOTE_GUIDANCE, Stage.CALLBACK),
+    (after_remote_guidance, (False,), Stage.REMOTE_GUIDANCE, Stage.DISPATCH),
+    (after_diagnosis, (True,), Stage.DIAGNOSIS, Stage.REPAIR),
+    (after_diagnosis, (False,), Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL),
+    # a re-diagnosis during approval uses the same function
+    (after_diagnosis, (True,), Stage.QUOTE_APPROVAL, Stage.REPAIR),
+    (after_diagnosis, (False,), Stage.QUOTE_APPROVAL, Stage.QUOTE_APPROVAL),
+    (after_quote_decision, (True,), Stage.QUOTE_APPROVAL, Stage.REPAIR),
+    (after_quote_decision, (False,), Stage.QUOTE_APPROVAL, Stage.HANDOVER),
+    (after_qc, (True,), Stage.QC, Stage.HANDOVER),
+    (after_qc, (False,), Stage.QC, Stage.REPAIR),
+    (after_handover, (True, None), Stage.HANDOVER, Stage.CALLBACK),
+    (after_handover, (False, "rework"), Stage.HANDOVER, Stage.REPAIR),
+    (after_handover, (False, "compensation"), Stage.HANDOVER, Stage.CALLBACK),
+    (after_callback, (True,), Stage.CALLBACK, Stage.REVIEW),
+    (after_callback, (False,), Stage.CALLBACK, Stage.CALLBACK),
+]
+
+
+@pytest.mark.parametrize("fn,args,source,expected", OUTCOMES,
+                         ids=[f"{o[0].__name__}{o[1]}@{o[2]}" for o in OUTCOMES])
+def test_after_outcomes_are_legal_moves(fn, args, source, expected):
+    to = fn(*args)
+    assert to is expected
+    assert can_move(source, to), f"{source} -> {to} is not in TRANSITIONS"
+
+
+def test_after_triage_accepts_the_enum():
+    from models.domain import ServiceMode
+    assert after_triage(ServiceMode.REMOTE) is Stage.REMOTE_GUIDANCE
+    assert after_triage(ServiceMode.ON_SITE) is Stage.DISPATCH
+
+
+def test_every_stage_reachable_and_every_open_stage_can_finish():
+    def reach(start):
+        seen, todo = {start}, [start]
+        while todo:
+            for nxt in TRANSITIONS[todo.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+    assert reach(Stage.INTAKE) == set(Stage)
+    for stage in OPEN:
+        assert {Stage.CLOSED, Stage.CANCELLED} <= reach(stage)
+
+
+@pytest.mark.parametrize("stage,status", [
+    *[(s, "open") for s in sorted(OPEN)],
+    (Stage.CLOSED, "closed"),
+    (Stage.CANCELLED, "cancelled"),
+])
+def test_status_of(stage, status):
+    assert status_of(stage) == status
