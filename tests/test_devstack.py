@@ -1,0 +1,82 @@
+"""The test servers and the dev stack's database: schema, seed data, search attributes."""
+from contextlib import asynccontextmanager
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.ext.asyncio import create_async_engine
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+
+from devstack.seed import DEV_KEYS, PARTS, TECHNICIANS, key_hash, seed
+from devstack.temporal import INDEXED_TYPES
+from models.domain import Category
+from models.search_attributes import ALL, CLI_TYPES
+from models.tables import ApiKeyRecord, Base, Part, Technician
+
+
+@asynccontextmanager
+async def connect(url):
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            yield conn
+    finally:
+        await engine.dispose()
+
+
+async def counts(url) -> dict[str, int]:
+    async with connect(url) as conn:
+        return {table.name: await conn.scalar(select(func.count()).select_from(table))
+                for table in (Part.__table__, Technician.__table__, ApiKeyRecord.__table__)}
+
+
+async def test_migrations_create_every_table(database_url):
+    async with connect(database_url) as conn:
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        indexes = await conn.run_sync(lambda c: {i["name"]: i for i in inspect(c).get_indexes("cases")})
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+    open_device = indexes["uq_cases_open_device"]
+    assert open_device["unique"] and "status" in open_device["dialect_options"]["postgresql_where"]
+
+
+async def test_seed_is_idempotent(database_url):
+    before = await counts(database_url)
+    assert await seed(database_url) == {name: 0 for name in before}
+    assert await counts(database_url) == before
+    assert before == {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS),
+                      "api_keys": len(DEV_KEYS)}
+
+
+async def test_every_category_has_priced_parts(database_url):
+    async with connect(database_url) as conn:
+        rows = (await conn.execute(select(Part.category, func.count(), func.min(Part.unit_price))
+                                   .where(Part.currency == "CNY").group_by(Part.category))).all()
+    per_category = {category: (n, cheapest) for category, n, cheapest in rows}
+    assert set(per_category) == {c.value for c in Category}
+    assert all(5 <= n <= 8 and cheapest > 0 for n, cheapest in per_category.values())
+
+
+async def test_dev_keys_are_stored_hashed(database_url):
+    async with connect(database_url) as conn:
+        stored = {r.key_hash: r for r in (await conn.execute(select(ApiKeyRecord))).all()}
+    for key, meta in DEV_KEYS.items():
+        row = stored[key_hash(key)]
+        assert (row.name, row.role, row.technician_id) == (meta.name, meta.role, meta.technician_id)
+    assert stored[key_hash("dev-tech-key")].technician_id == "T-001"
+
+
+async def test_dev_server_has_the_search_attributes(temporal_client):
+    listed = await temporal_client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace="default"))
+    assert set(CLI_TYPES) == {key.name for key in ALL}
+    assert {name: listed.custom_attributes.get(name) for name in CLI_TYPES} == \
+        {name: INDEXED_TYPES[kind] for name, kind in CLI_TYPES.items()}
+
+
+async def test_settings_point_at_the_test_servers(settings, database_url, temporal_server):
+    assert settings.database_url == database_url
+    assert settings.temporal_address == temporal_server.address
+    assert settings.task_queue.startswith("test-")
+
+
+async def test_time_skipping_server_starts(time_skipping_env):
+    assert time_skipping_env.supports_time_skipping
