@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[dev,test]'
 	touch $(STAMP)
 
 dev: $(STAMP)
@@ -23,8 +23,8 @@ worker: $(STAMP)
 api: $(STAMP)
 	$(BIN)/uvicorn api.app:app --host 127.0.0.1 --port 8000
 
-histories: $(STAMP)
-	$(BIN)/python -m tests.histories.record
+histories: $(STAMP)  # GEN=<generation folder under tests/histories>
+	$(BIN)/python -m tests.histories.record $(GEN)
 
 clean:
 	rm -rf $(VENV) .data

@@ -1,0 +1,59 @@
+"""The FastAPI application: `uvicorn api.app:app`, or `create_app(settings)` in tests."""
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.deps import Services
+from api.routes import actions, cases, catalog, health
+from clients import connect_temporal, create_engine, session_factory
+from settings import Settings, get_settings
+
+TAGS = [
+    {"name": "cases", "description": "Open cases (intake) and read them: view, list, timeline."},
+    {"name": "actions", "description": "Human steps on a case. Each is a Temporal update: it answers "
+                                       "with the case view once the workflow accepted and recorded it, "
+                                       "or 409 `invalid_stage` when the case is not in a stage that allows it."},
+    {"name": "catalog", "description": "Reference data: parts price list, technicians."},
+    {"name": "health", "description": "Liveness of the API, PostgreSQL and Temporal."},
+]
+
+DESCRIPTION = """After-sales repair cases, each one a durable Temporal workflow
+(intake → triage → dispatch → diagnosis → quote approval → repair → QC → handover →
+callback → review).
+
+Authenticate with `Authorization: Bearer <key>`. The dev stack ships `dev-agent-key`,
+`dev-supervisor-key` and `dev-tech-key` (technician T-001).
+
+Errors always look like `{"error": {"code": "...", "message": "...", ...}}`:
+`unauthorized` 401, `forbidden` 403, `not_found` 404, `invalid_stage` 409 (with `stage`),
+`duplicate_open_case` 409 (with `case_id`), `validation_error` 422 (with `fields`),
+`temporal_unavailable` / `database_unavailable` 503."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """`settings` None: read REPAIRFLOW_* when the app starts, not at import."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resolved = settings or get_settings()
+        engine = create_engine(resolved)
+        try:
+            temporal = await connect_temporal(resolved)
+            app.state.services = Services(resolved, engine, session_factory(engine), temporal)
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(title="RepairFlow API", version="1.0.0", description=DESCRIPTION,
+                  openapi_tags=TAGS, lifespan=lifespan,
+                  # operation ids are the route names (open_case, record_diagnosis...), for client generators
+                  generate_unique_id_function=lambda route: route.name)
+    errors.install(app)
+    for module in (cases, actions, catalog, health):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,125 @@
+"""Changes to a case go to its workflow as Temporal updates; this module turns their
+outcomes into API errors (codes per DESIGN §4)."""
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError, TemporalError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import ApiError, invalid, temporal_unavailable
+from models import search_attributes as sa
+from models.domain import Actor
+from models.payloads import CaseStart, CaseState
+from models.stages import Action
+
+log = logging.getLogger("repairflow.api")
+
+WORKFLOW = "RepairCaseWorkflow"
+# an HTTP caller should not hang on a stuck worker; the workflow may still apply it later
+ANSWER_TIMEOUT = 30.0
+
+UPDATES: dict[Action, str] = {
+    Action.REMOTE_RESOLUTION: "record_remote_resolution",
+    Action.ASSIGNMENT: "assign_technician",
+    Action.DIAGNOSIS: "record_diagnosis",
+    Action.QUOTE_DECISION: "decide_quote",
+    Action.REPAIR: "record_repair",
+    Action.QC: "record_qc",
+    Action.HANDOVER: "record_handover",
+    Action.CALLBACK: "record_callback",
+    Action.CANCEL: "cancel",
+}
+
+T = TypeVar("T")
+
+
+class WorkflowClosed(Exception):
+    """The case's workflow has finished (or is gone after retention): the caller reports
+    the stage the database holds."""
+
+
+class DuplicateOpenCase(Exception):
+    def __init__(self, case_id: str):
+        super().__init__(case_id)
+        self.case_id = case_id
+
+
+def _detail(err: ApplicationError) -> Any:
+    return err.details[0] if err.details else None
+
+
+def _update_failed(err: WorkflowUpdateFailedError) -> Exception:
+    cause = err.cause
+    if not isinstance(cause, ApplicationError):
+        log.warning("update failed without an application error: %r", cause)
+        return temporal_unavailable()
+    if cause.type == "InvalidStage":
+        return ApiError(409, "invalid_stage", cause.message, stage=_detail(cause))
+    if cause.type == "InvalidInput":
+        fields = _detail(cause)
+        return invalid(fields if isinstance(fields, list) else [], cause.message)
+    if cause.type == "DuplicateOpenCase":
+        return DuplicateOpenCase(str(_detail(cause)))
+    if cause.type == "AcceptedUpdateCompletedWorkflow":
+        return WorkflowClosed()
+    log.warning("update failed: %s %s", cause.type, cause.message)
+    return temporal_unavailable()
+
+
+def _closed(err: RPCError) -> bool:
+    return err.status == RPCStatusCode.NOT_FOUND or "already completed" in err.message
+
+
+async def _answer(call: Awaitable[T]) -> T:
+    try:
+        async with asyncio.timeout(ANSWER_TIMEOUT):
+            return await call
+    except WorkflowUpdateFailedError as err:
+        raise _update_failed(err) from err
+    except WorkflowAlreadyStartedError:
+        raise
+    except RPCError as err:
+        if _closed(err):
+            raise WorkflowClosed() from err
+        log.warning("temporal call failed: %s %s", err.status, err.message)
+        raise temporal_unavailable() from err
+    except TimeoutError as err:
+        raise temporal_unavailable("the case workflow did not answer in time; "
+                                   "the change may still be applied, check the case") from err
+    except TemporalError as err:
+        log.warning("temporal call failed: %r", err)
+        raise temporal_unavailable() from err
+
+
+async def open_case(client: Client, task_queue: str, start: CaseStart, *, reuse_running: bool) -> CaseState:
+    """Starts the case workflow and waits until intake and triage are written.
+
+    `reuse_running` (an idempotency key was given): a retry joins the workflow the first
+    attempt started. Otherwise a clash means a random id was taken, and raises
+    WorkflowAlreadyStartedError so the caller picks another.
+    """
+    intake = start.intake
+    op = WithStartWorkflowOperation(
+        WORKFLOW, start, id=start.case_id, task_queue=task_queue,
+        id_conflict_policy=(WorkflowIDConflictPolicy.USE_EXISTING if reuse_running
+                            else WorkflowIDConflictPolicy.FAIL),
+        search_attributes=TypedSearchAttributes([
+            SearchAttributePair(sa.CASE_STAGE, "INTAKE"),
+            SearchAttributePair(sa.CASE_CHANNEL, intake.channel.value),
+            SearchAttributePair(sa.PRODUCT_CATEGORY, intake.product.category.value),
+        ]),
+        static_summary=f"{intake.product.category.value} {intake.product.serial_number}: "
+                       f"{intake.fault.description[:80]}",
+    )
+    return await _answer(client.execute_update_with_start_workflow(
+        "intake_recorded", start_workflow_operation=op, result_type=CaseState))
+
+
+async def act(client: Client, case_id: str, action: Action, actor: Actor, body: BaseModel) -> CaseState:
+    handle = client.get_workflow_handle(case_id)
+    return await _answer(handle.execute_update(UPDATES[action], args=[actor, body], result_type=CaseState))

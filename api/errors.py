@@ -1,0 +1,110 @@
+"""One error envelope for every failure: `{"error": {"code", "message", ...}}`."""
+import logging
+import traceback
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.schemas import ErrorEnvelope
+
+log = logging.getLogger("repairflow.api")
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
+              415: "unsupported_media_type", 429: "too_many_requests"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, *,
+                 headers: dict[str, str] | None = None, **extra: Any):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers, self.extra = headers, extra
+
+
+def not_found(case_id: str) -> ApiError:
+    return ApiError(404, "not_found", f"case {case_id} not found")
+
+
+def invalid(fields: list[dict[str, str]], message: str = "invalid input") -> ApiError:
+    return ApiError(422, "validation_error", message, fields=fields)
+
+
+def temporal_unavailable(message: str = "the workflow service is unavailable; try again") -> ApiError:
+    return ApiError(503, "temporal_unavailable", message)
+
+
+def envelope(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+             **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status, headers)
+
+
+def field_name(loc: tuple[Any, ...]) -> str:
+    # ("body", "customer", "phone") -> "customer.phone"; ("query", "limit") -> "limit"
+    parts = loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc
+    return ".".join(str(p) for p in parts) or "body"
+
+
+def clean_message(message: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+async def _api_error(request: Request, err: ApiError) -> JSONResponse:
+    return envelope(err.status, err.code, err.message, err.headers, **err.extra)
+
+
+async def _validation(request: Request, err: RequestValidationError) -> JSONResponse:
+    fields = [{"field": "body" if e.get("type") == "json_invalid" else field_name(tuple(e.get("loc", ()))),
+               "message": clean_message(e.get("msg", "invalid"))} for e in err.errors()]
+    return envelope(422, "validation_error", "invalid input", fields=fields)
+
+
+async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
+    code = HTTP_CODES.get(err.status_code, "error" if err.status_code < 500 else "server_error")
+    message = err.detail if isinstance(err.detail, str) else code.replace("_", " ")
+    if err.status_code == 404 and message == "Not Found":
+        message = f"no route for {request.method} {request.url.path}"
+    elif err.status_code == 405 and message == "Method Not Allowed":
+        message = f"{request.method} is not allowed on {request.url.path}"
+    return envelope(err.status_code, code, message, getattr(err, "headers", None))
+
+
+async def _database(request: Request, err: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", err)
+    return envelope(503, "database_unavailable", "the database is unavailable; try again")
+
+
+async def _os_error(request: Request, err: OSError) -> JSONResponse:
+    # asyncpg lets the socket's own error through when it cannot reach the server
+    if any("asyncpg" in frame.filename for frame in traceback.extract_tb(err.__traceback__)):
+        return await _database(request, err)
+    return await _unexpected(request, err)
+
+
+async def _unexpected(request: Request, err: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return envelope(500, "internal_error", "internal server error")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    for exc in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(exc, _database)
+    app.add_exception_handler(OSError, _os_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+# for `responses=` in route declarations, so /docs shows the envelope
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    text = {401: "missing or unknown API key", 403: "role not allowed", 404: "unknown case",
+            409: "not valid in the current stage, or a duplicate open case",
+            422: "invalid input (field errors)", 503: "Temporal or the database is unavailable"}
+    return {s: {"model": ErrorEnvelope, "description": text[s]} for s in statuses}

@@ -1,0 +1,140 @@
+"""Human actions on a case (DESIGN §4). Each is a Temporal update on the case's
+workflow, whose validator is the authority on the stage; the checks here answer the
+common refusals without a round trip and in the order 404, 403, 422, 409."""
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import commands
+from api.auth import Principal, authenticated, forbidden, require
+from api.deps import Services, db, services
+from api.errors import ApiError, invalid, not_found, responses, temporal_unavailable
+from api.schemas import CaseView
+from api.views import case_view
+from models.domain import (Assignment, Callback, Cancel, Diagnosis, Handover, PartQty, QcCheck,
+                           QuoteDecision, RemoteResolution, Repair)
+from models.stages import TERMINAL, Action, Stage, allowed
+from models.tables import Case, Part, Technician
+
+router = APIRouter(prefix="/api/v1/cases", tags=["actions"])
+
+Check = Callable[[AsyncSession, BaseModel], Awaitable[None]]
+
+
+async def _check_parts(session: AsyncSession, parts: list[PartQty], field: str) -> None:
+    numbers = {p.part_number for p in parts}
+    known = set(await session.scalars(select(Part.part_number).where(Part.part_number.in_(numbers)))) \
+        if numbers else set()
+    unknown = [{"field": f"{field}.{i}.part_number", "message": f"unknown part number {p.part_number}"}
+               for i, p in enumerate(parts) if p.part_number not in known]
+    if unknown:
+        raise invalid(unknown, "unknown part numbers")
+
+
+async def _check_diagnosis(session: AsyncSession, body: Diagnosis) -> None:
+    await _check_parts(session, body.parts, "parts")
+
+
+async def _check_repair(session: AsyncSession, body: Repair) -> None:
+    await _check_parts(session, body.parts_used, "parts_used")
+
+
+async def _check_assignment(session: AsyncSession, body: Assignment) -> None:
+    technician = await session.get(Technician, body.technician_id)
+    if technician is None or not technician.active:
+        raise invalid([{"field": "technician_id",
+                        "message": f"no active technician {body.technician_id}"}])
+
+
+@dataclass(frozen=True)
+class Spec:
+    action: Action
+    path: str
+    body: type[BaseModel]
+    roles: frozenset[str]
+    summary: str
+    check: Check | None = None
+
+
+def _spec(action, path, body, roles, summary, check=None) -> Spec:
+    return Spec(action, path, body, frozenset(roles), summary, check)
+
+
+SPECS = (
+    _spec(Action.REMOTE_RESOLUTION, "remote-resolution", RemoteResolution, {"agent"},
+          "Outcome of remote guidance: resolved goes to callback, otherwise to dispatch"),
+    _spec(Action.ASSIGNMENT, "assignment", Assignment, {"agent", "supervisor"},
+          "Assign a technician", _check_assignment),
+    _spec(Action.DIAGNOSIS, "diagnosis", Diagnosis, {"technician"},
+          "Record the diagnosis; prices a quote (a new diagnosis replaces a pending quote)", _check_diagnosis),
+    _spec(Action.QUOTE_DECISION, "quote/decision", QuoteDecision, {"agent"},
+          "The customer's decision on the quote"),
+    _spec(Action.REPAIR, "repair", Repair, {"technician"}, "Record the repair", _check_repair),
+    _spec(Action.QC, "qc", QcCheck, {"technician", "supervisor"}, "Quality check; a failure sends it back to repair"),
+    _spec(Action.HANDOVER, "handover", Handover, {"agent", "technician"},
+          "Customer sign-off; a refusal needs resolution rework or compensation"),
+    _spec(Action.CALLBACK, "callback", Callback, {"agent"}, "Callback survey (CSAT 1-5, NPS 0-10)"),
+    _spec(Action.CANCEL, "cancel", Cancel, {"agent", "supervisor"}, "Cancel an open case"),
+)
+
+
+def invalid_stage(action: Action, stage: str) -> ApiError:
+    return ApiError(409, "invalid_stage", f"{action.value} is not allowed while the case is in stage {stage}",
+                    stage=stage)
+
+
+def acting(spec: Spec):
+    """Dependency: the case row and the caller, once they may take this action."""
+    async def dependency(case_id: str, principal: Principal = Depends(authenticated),
+                         session: AsyncSession = Depends(db)) -> tuple[Principal, Case]:
+        case = await session.get(Case, case_id)
+        if case is None:
+            raise not_found(case_id)
+        require(principal, spec.roles, f"take the {spec.action.value} action")
+        if principal.role == "technician" and case.technician_id != principal.technician_id:
+            raise forbidden(f"case {case_id} is not assigned to technician {principal.technician_id}")
+        return principal, case
+    return dependency
+
+
+async def _closed(session: AsyncSession, action: Action, case_id: str) -> ApiError:
+    stage = await session.scalar(select(Case.stage).where(Case.case_id == case_id))
+    if stage in TERMINAL:
+        return invalid_stage(action, stage)
+    return temporal_unavailable(f"the workflow of case {case_id} is not running")
+
+
+def _endpoint(spec: Spec):
+    async def endpoint(body: spec.body, ctx: tuple[Principal, Case] = Depends(acting(spec)),
+                       session: AsyncSession = Depends(db), svc: Services = Depends(services)) -> CaseView:
+        principal, case = ctx
+        # the stage in the database is never behind the workflow's, which writes it first
+        if not allowed(spec.action, Stage(case.stage)):
+            raise invalid_stage(spec.action, case.stage)
+        if spec.check:
+            await spec.check(session, body)
+        case_id = case.case_id
+        await session.close()  # no connection held while the workflow works
+        try:
+            await commands.act(svc.temporal, case_id, spec.action, principal.actor, body)
+        except commands.WorkflowClosed as err:
+            raise await _closed(session, spec.action, case_id) from err
+        view = await case_view(session, case_id)
+        if view is None:
+            raise not_found(case_id)
+        return view
+    endpoint.__name__ = f"record_{spec.action.value}"
+    return endpoint
+
+
+for spec in SPECS:
+    router.add_api_route(
+        f"/{{case_id}}/{spec.path}", _endpoint(spec), methods=["POST"], response_model=CaseView,
+        summary=spec.summary, name=f"record_{spec.action.value}",
+        description=f"Roles: {', '.join(sorted(spec.roles))}. Answers with the case view once the "
+                    "workflow accepted and recorded the action.",
+        responses=responses(401, 403, 404, 409, 422, 503))

@@ -1,0 +1,226 @@
+"""HTTP-only response shapes. Request bodies are the domain models themselves
+(models.domain), so input rules live in one place."""
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.domain import Category, Channel, Priority, ServiceMode, Severity, Warranty
+from models.stages import Stage
+
+CaseStatus = Literal["open", "closed", "cancelled"]
+
+
+class View(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CustomerView(View):
+    name: str
+    phone: str
+    email: str | None = None
+    address: str | None = None
+    locale: str
+    tier: str
+
+
+class ProductView(View):
+    category: Category
+    model: str
+    serial_number: str
+    purchase_date: date
+
+
+class FaultView(View):
+    description: str
+    safety_hazard: bool
+    severity: Severity
+
+
+class PartQtyView(View):
+    part_number: str
+    quantity: int
+
+
+class Recorded(View):
+    """Who recorded a step, and when."""
+    actor: str
+    at: datetime
+
+
+class DiagnosisView(Recorded):
+    fault_cause: str
+    parts: list[PartQtyView]
+    labor_hours: Decimal
+    notes: str | None = None
+
+
+class QuoteLineView(View):
+    kind: str
+    code: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+
+
+class QuoteView(View):
+    version: int
+    status: Literal["pending", "approved", "auto_approved", "declined", "expired", "superseded"]
+    total: Decimal
+    currency: str
+    in_warranty: bool
+    lines: list[QuoteLineView]
+    created_at: datetime
+    expires_at: datetime | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    note: str | None = None
+
+
+class RepairView(Recorded):
+    parts_used: list[PartQtyView]
+    labor_hours: Decimal
+    notes: str | None = None
+
+
+class QcView(Recorded):
+    passed: bool
+    checklist: dict[str, bool]
+    notes: str | None = None
+    failures: int = Field(description="QC checks this case has failed so far")
+
+
+class HandoverView(Recorded):
+    accepted: bool
+    repaired: bool
+    signed_by: str
+    remarks: str | None = None
+    resolution: Literal["rework", "compensation"] | None = None
+
+
+class CallbackView(Recorded):
+    outcome: Literal["reached", "not_reached", "unreachable"]
+    csat: int | None = None
+    nps: int | None = None
+    comments: str | None = None
+
+
+class SlaTargetView(View):
+    deadline: datetime
+    met_at: datetime | None = None
+    breached_at: datetime | None = None
+    status: Literal["pending", "met", "breached"]
+
+
+class SlaView(View):
+    targets: dict[str, SlaTargetView] = Field(description="assigned, diagnosis_started, resolved")
+    breached: bool
+    escalation_level: int
+
+
+class CaseView(View):
+    case_id: str
+    status: CaseStatus
+    stage: Stage
+    priority: Priority | None = None
+    channel: Channel
+    warranty: Warranty | None = None
+    service_mode: ServiceMode | None = None
+    repeat_of: str | None = Field(None, description="the earlier case this one repeats")
+    customer: CustomerView
+    product: ProductView
+    fault: FaultView
+    technician_id: str | None = None
+    diagnosis: DiagnosisView | None = None
+    quote: QuoteView | None = None
+    repair: RepairView | None = None
+    qc: QcView | None = None
+    handover: HandoverView | None = None
+    callback: CallbackView | None = None
+    sla: SlaView
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+
+
+class CaseSummary(View):
+    case_id: str
+    status: CaseStatus
+    stage: Stage
+    priority: Priority | None = None
+    channel: Channel
+    warranty: Warranty | None = None
+    product_category: Category
+    serial_number: str
+    customer_name: str
+    technician_id: str | None = None
+    sla_breached: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class CaseList(View):
+    items: list[CaseSummary]
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page; null on the last")
+
+
+class TimelineEventView(View):
+    at: datetime
+    type: str
+    stage: Stage
+    actor: str
+    data: dict[str, Any]
+
+
+class Timeline(View):
+    events: list[TimelineEventView]
+
+
+class PartView(View):
+    part_number: str
+    name: str
+    category: Category
+    unit_price: Decimal
+    currency: str
+
+
+class PartList(View):
+    items: list[PartView]
+
+
+class TechnicianView(View):
+    technician_id: str
+    name: str
+    skills: list[str]
+    region: str
+    active: bool
+
+
+class TechnicianList(View):
+    items: list[TechnicianView]
+
+
+class Health(View):
+    status: Literal["ok", "error"]
+    database: Literal["ok", "error"]
+    temporal: Literal["ok", "error"]
+
+
+class FieldError(View):
+    field: str
+    message: str
+
+
+class ErrorBody(View):
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+    stage: Stage | None = None
+    case_id: str | None = None
+    fields: list[FieldError] | None = None
+
+
+class ErrorEnvelope(View):
+    error: ErrorBody

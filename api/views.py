@@ -1,0 +1,125 @@
+"""Cases as the API shows them, read from PostgreSQL (the activities' records)."""
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas import (CallbackView, CaseSummary, CaseView, CustomerView, DiagnosisView, FaultView,
+                         HandoverView, ProductView, QcView, QuoteLineView, QuoteView, RepairView, SlaTargetView, SlaView, TimelineEventView)
+from models.tables import (CallbackRecord, Case, Customer, Device, DiagnosisRecord, HandoverRecord, QcResult,
+                           QuoteLineRecord, QuoteRecord, RepairRecord, SlaTarget, TimelineEvent)
+
+
+async def _latest(session: AsyncSession, record: type, order: Any, case_id: str) -> Any:
+    return await session.scalar(select(record).where(record.case_id == case_id).order_by(order.desc()).limit(1))
+
+
+def sla_status(target: SlaTarget) -> str:
+    if target.breached_at is not None:
+        return "breached"  # a late finish keeps the breach on record
+    return "met" if target.met_at is not None else "pending"
+
+
+async def case_view(session: AsyncSession, case_id: str) -> CaseView | None:
+    found = (await session.execute(
+        select(Case, Customer, Device).join(Customer, Customer.id == Case.customer_id)
+        .join(Device, Device.id == Case.device_id).where(Case.case_id == case_id))).first()
+    if found is None:
+        return None
+    case, customer, device = found
+
+    diagnosis = await _latest(session, DiagnosisRecord, DiagnosisRecord.seq, case_id)
+    repair = await _latest(session, RepairRecord, RepairRecord.seq, case_id)
+    handover = await _latest(session, HandoverRecord, HandoverRecord.seq, case_id)
+    callback = await _latest(session, CallbackRecord, CallbackRecord.seq, case_id)
+    quote = await _latest(session, QuoteRecord, QuoteRecord.version, case_id)
+    lines = [] if quote is None else list(await session.scalars(
+        select(QuoteLineRecord).where(QuoteLineRecord.quote_id == quote.id).order_by(QuoteLineRecord.line_no)))
+    qc = (await session.execute(
+        select(QcResult, func.count().filter(~QcResult.passed).over())
+        .where(QcResult.case_id == case_id).order_by(QcResult.seq.desc()).limit(1))).first()
+    targets = list(await session.scalars(select(SlaTarget).where(SlaTarget.case_id == case_id)))
+
+    sla_targets = {t.target: SlaTargetView(deadline=t.deadline, met_at=t.met_at, breached_at=t.breached_at,
+                                           status=sla_status(t)) for t in targets}
+    return CaseView(
+        case_id=case.case_id, status=case.status, stage=case.stage, priority=case.priority,
+        channel=case.channel, warranty=case.warranty, service_mode=case.service_mode,
+        repeat_of=case.repeat_of, technician_id=case.technician_id,
+        # contact and device details as they are now; the fault as reported for this case
+        customer=CustomerView.model_validate(customer), product=ProductView.model_validate(device),
+        fault=FaultView.model_validate(case.intake["fault"]),
+        diagnosis=DiagnosisView.model_validate(diagnosis) if diagnosis else None,
+        quote=QuoteView.model_validate({**_columns(quote), "lines": [QuoteLineView.model_validate(x) for x in lines]})
+        if quote else None,
+        repair=RepairView.model_validate(repair) if repair else None,
+        qc=QcView.model_validate({**_columns(qc[0]), "failures": qc[1]}) if qc else None,
+        handover=HandoverView.model_validate(handover) if handover else None,
+        callback=CallbackView.model_validate(callback) if callback else None,
+        sla=SlaView(targets=sla_targets,
+                    breached=case.sla_breached or any(t.status == "breached" for t in sla_targets.values()),
+                    escalation_level=case.escalation_level),
+        created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
+    )
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
+
+# ---- lists ---------------------------------------------------------------------
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(created_at: datetime, case_id: str) -> str:
+    raw = json.dumps([created_at.isoformat(), case_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, case_id = json.loads(raw)
+        when = datetime.fromisoformat(at)
+        if when.tzinfo is None or not isinstance(case_id, str):
+            raise ValueError
+        return when, case_id
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as err:
+        raise BadCursor("invalid cursor") from err
+
+
+def summary_query() -> Select:
+    return (select(Case.case_id, Case.status, Case.stage, Case.priority, Case.channel, Case.warranty,
+                   Device.category.label("product_category"), Device.serial_number,
+                   Customer.name.label("customer_name"), Case.technician_id, Case.sla_breached,
+                   Case.created_at, Case.updated_at)
+            .join(Device, Device.id == Case.device_id).join(Customer, Customer.id == Case.customer_id))
+
+
+async def case_page(session: AsyncSession, filters: dict[str, Any], limit: int,
+                    cursor: str | None) -> tuple[list[CaseSummary], str | None]:
+    """Newest first, by (created_at, case_id), so pages stay stable while cases arrive."""
+    query = summary_query()
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(Case, column) == value)
+    if cursor:
+        query = query.where(tuple_(Case.created_at, Case.case_id) < decode_cursor(cursor))
+    rows = (await session.execute(
+        query.order_by(Case.created_at.desc(), Case.case_id.desc()).limit(limit + 1))).all()
+    items = [CaseSummary.model_validate(row._mapping) for row in rows[:limit]]
+    more = len(rows) > limit
+    return items, encode_cursor(items[-1].created_at, items[-1].case_id) if more else None
+
+
+async def timeline(session: AsyncSession, case_id: str) -> list[TimelineEventView]:
+    events = await session.scalars(
+        select(TimelineEvent).where(TimelineEvent.case_id == case_id)
+        .order_by(TimelineEvent.at, TimelineEvent.id))
+    return [TimelineEventView.model_validate(e) for e in events]

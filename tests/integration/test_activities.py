@@ -1,0 +1,159 @@
+"""Activities against the real PostgreSQL: every write is keyed, so a retried activity
+(Temporal runs them at least once) records nothing twice."""
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.case_steps import CaseStepActivities
+from activities.intake import IntakeActivities
+from activities.notify import NotifyActivities
+from activities.review import ReviewActivities
+from models.domain import (Actor, Callback, Customer, Diagnosis, Fault, Handover, Intake,
+                           PartQty, Product, QcCheck, Repair)
+from models.payloads import CaseStart, Escalation, Notice, QuoteRequest, Step
+from models.stages import Stage
+from models.tables import (CallbackRecord, Case, DiagnosisRecord, EscalationRecord, HandoverRecord,
+                           Notification, QcResult, QuoteLineRecord, QuoteRecord, RepairRecord, Review,
+                           SlaTarget, TimelineEvent)
+
+TECH = Actor(role="technician", id="T-001")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@pytest.fixture
+async def acts(sessions, settings):
+    return (IntakeActivities(sessions, settings), CaseStepActivities(sessions, settings),
+            ReviewActivities(sessions, settings), NotifyActivities(sessions, settings))
+
+
+async def twice(fn, *args):
+    """Run an activity as a first attempt and as a retry of the same step."""
+    env = ActivityEnvironment()
+    first = await env.run(fn, *args)
+    second = await env.run(fn, *args)
+    return first, second
+
+
+async def count(sessions, table, case_id: str) -> int:
+    async with sessions() as session:
+        return await session.scalar(select(func.count()).select_from(table).where(table.case_id == case_id))
+
+
+def start(serial: str | None = None) -> CaseStart:
+    return CaseStart(
+        case_id=f"RC-TEST-{uuid.uuid4().hex[:8].upper()}", actor=Actor(role="agent", id="dev-agent"),
+        intake=Intake(channel="web", customer=Customer(name="Zhang Wei", phone="13900139000"),
+                      product=Product(category="washer", model="XQG100", purchase_date=date(2023, 5, 1),
+                                      serial_number=serial or f"SN-{uuid.uuid4().hex[:12]}"),
+                      fault=Fault(description="leaks water")))
+
+
+def step(case_id: str, type_: str, stage: Stage, **kw) -> Step:
+    return Step(case_id=case_id, key=f"{type_}-1", type=type_, at=now(), actor=TECH, stage=stage, **kw)
+
+
+async def opened(acts) -> str:
+    intake, *_ = acts
+    s = start()
+    env = ActivityEnvironment()
+    await env.run(intake.record_intake, s, now())
+    await env.run(intake.triage_case, s.case_id, now())
+    return s.case_id
+
+
+async def test_intake_and_triage_retried_write_once(acts, sessions):
+    intake, *_ = acts
+    s = start()
+    await twice(intake.record_intake, s, now())
+    first, second = await twice(intake.triage_case, s.case_id, now())
+    assert first == second and first.warranty == "out_of_warranty" and first.priority == "P3"
+    assert await count(sessions, Case, s.case_id) == 1
+    assert await count(sessions, TimelineEvent, s.case_id) == 2
+    assert await count(sessions, SlaTarget, s.case_id) == 3
+
+
+async def test_a_second_open_case_for_the_same_serial_is_refused(acts):
+    intake, *_ = acts
+    first = start()
+    await ActivityEnvironment().run(intake.record_intake, first, now())
+    with pytest.raises(ApplicationError) as refused:
+        await ActivityEnvironment().run(intake.record_intake, start(first.intake.product.serial_number), now())
+    assert refused.value.type == "DuplicateOpenCase" and refused.value.details == (first.case_id,)
+
+
+async def test_every_step_record_is_written_once(acts, sessions):
+    _, steps, review, _ = acts
+    cid = await opened(acts)
+    quote = await ActivityEnvironment().run(steps.price_quote, QuoteRequest(
+        case_id=cid, version=1, parts=[PartQty(part_number="WSH-DRAIN-PUMP", quantity=2)],
+        labor_hours=Decimal("1.5"), in_warranty=False, on_site=True))
+    assert quote.total > 0 and len(quote.lines) == 3
+    diagnosis = Diagnosis(fault_cause="pump", parts=[PartQty(part_number="WSH-DRAIN-PUMP", quantity=2)],
+                          labor_hours=Decimal("1.5"))
+    await twice(steps.record_diagnosis, step(cid, "diagnosed", Stage.QUOTE_APPROVAL), 1, diagnosis, quote, now())
+    await twice(steps.record_quote_decision, step(cid, "quote_approved", Stage.REPAIR), 1, "approved", None)
+    await twice(steps.record_repair, step(cid, "repaired", Stage.QC), 1, Repair(labor_hours=Decimal(1)))
+    await twice(steps.record_qc, step(cid, "qc_passed", Stage.HANDOVER), 1, QcCheck(passed=True))
+    await twice(steps.record_handover, step(cid, "handover_accepted", Stage.CALLBACK), 1,
+                Handover(accepted=True, signed_by="Zhang Wei"), True)
+    await twice(steps.record_escalation, step(cid, "follow_up", Stage.CALLBACK, moves_stage=False),
+                Escalation(kind="follow_up", level=0))
+    await twice(steps.record_callback, step(cid, "callback_reached", Stage.REVIEW), 1, "reached",
+                Callback(reached=True, csat=4, nps=8))
+    first, second = await twice(review.record_review, step(cid, "reviewed", Stage.CLOSED), "CLOSED", 0, 0, True)
+    assert first == second and first["first_time_fix"] is True
+
+    for table in (DiagnosisRecord, QuoteRecord, RepairRecord, QcResult, HandoverRecord, EscalationRecord,
+                  CallbackRecord, Review):
+        assert await count(sessions, table, cid) == 1, table.__tablename__
+    async with sessions() as session:
+        lines = await session.scalar(select(func.count()).select_from(QuoteLineRecord).join(QuoteRecord)
+                                     .where(QuoteRecord.case_id == cid))
+        case = await session.get(Case, cid)
+        quote_row = await session.scalar(select(QuoteRecord).where(QuoteRecord.case_id == cid))
+    assert lines == 3 and quote_row.status == "approved"
+    assert (case.stage, case.status) == ("CLOSED", "closed") and case.closed_at is not None
+    assert await count(sessions, TimelineEvent, cid) == 2 + 8
+
+
+async def test_an_escalation_never_moves_the_stage(acts, sessions):
+    _, steps, *_ = acts
+    cid = await opened(acts)
+    await twice(steps.record_escalation, step(cid, "sla_breach_assigned", Stage.QC, moves_stage=False),
+                Escalation(kind="sla_breach", level=2, target="assigned"))
+    async with sessions() as session:
+        case = await session.get(Case, cid)
+        target = await session.get(SlaTarget, (cid, "assigned"))
+    assert case.stage == "DISPATCH" and target.breached_at is not None
+
+
+async def test_unknown_part_is_a_field_error(acts):
+    _, steps, *_ = acts
+    with pytest.raises(ApplicationError) as refused:
+        await ActivityEnvironment().run(steps.price_quote, QuoteRequest(
+            case_id="RC-X", version=1, parts=[PartQty(part_number="WSH-DRAIN-PUMP", quantity=1),
+                                              PartQty(part_number="NOPE-1", quantity=1)],
+            labor_hours=Decimal(1), in_warranty=False, on_site=False))
+    assert refused.value.type == "InvalidInput"
+    assert refused.value.details[0][0]["field"] == "parts.1.part_number"
+
+
+async def test_a_notification_is_recorded_and_sent_once(acts, sessions):
+    *_, notify = acts
+    cid = await opened(acts)
+    notice = Notice(case_id=cid, key=f"{cid}:accepted-1", audience="customer", template="accepted",
+                    params={"case_id": cid, "category": "washer", "name": "Zhang Wei", "locale": "en"}, at=now())
+    first, second = await twice(notify.notify, notice)
+    assert first == second == "logged"
+    async with sessions() as session:
+        rows = list(await session.scalars(select(Notification).where(Notification.case_id == cid)))
+    assert len(rows) == 1 and rows[0].attempts == 1 and "Zhang Wei" in rows[0].body
+    assert rows[0].subject == f"Case accepted {cid}"

@@ -1,0 +1,34 @@
+"""Replays the committed histories of every lifecycle path, of every workflow generation,
+against today's workflow code: a change that would break running cases fails here
+(guard it with workflow.patched(), then record a new generation)."""
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows import RepairCaseWorkflow
+
+ROOT = Path(__file__).parent.parent / "histories"
+HISTORIES = sorted(ROOT.glob("*/*.json"))
+# one or more histories per path of DESIGN §2 in the newest generation (`make histories GEN=...`)
+PATHS = {"out_of_warranty_repair_from_intake_to_closed", "in_warranty_quote_is_zero_and_auto_approved",
+         "declined_quote_returns_the_device_unrepaired", "qc_failures_loop_back_to_repair_and_escalate_on_the_third",
+         "refused_handover_sends_the_device_back_to_rework", "refused_handover_with_compensation_goes_to_callback",
+         "remote_guidance_resolved_goes_straight_to_callback", "remote_guidance_not_resolved_is_dispatched",
+         "cancel_from_open_stages_records_the_review", "an_unanswered_quote_expires_after_seven_days",
+         "callback_falls_due_then_becomes_unreachable", "an_unassigned_p1_case_breaches_its_sla"}
+
+
+def test_every_path_has_a_committed_history():
+    newest = max(folder for folder in ROOT.iterdir() if folder.is_dir() and any(folder.glob("*.json")))
+    recorded = {path.stem.rsplit("-", 1)[0] for path in newest.glob("*.json")}
+    assert PATHS <= recorded, f"missing histories: {sorted(PATHS - recorded)}"
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+async def test_history_replays(path: Path):
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(workflows=[RepairCaseWorkflow], data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(history)

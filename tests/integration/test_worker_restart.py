@@ -1,0 +1,81 @@
+"""A worker killed in the middle of a case: a new worker picks the case up and finishes
+it, and PostgreSQL holds every step exactly once."""
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from api.app import create_app
+from models.tables import (CallbackRecord, DiagnosisRecord, HandoverRecord, Notification, QcResult,
+                           QuoteRecord, RepairRecord, Review, TimelineEvent)
+from tests.integration.cases import Cases
+from tests.integration.conftest import serving
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_worker(settings) -> subprocess.Popen:
+    env = os.environ | {
+        "REPAIRFLOW_DATABASE_URL": settings.database_url,
+        "REPAIRFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
+        "REPAIRFLOW_TASK_QUEUE": settings.task_queue,
+    }
+    return subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+@pytest.fixture
+async def own_queue(settings, temporal_client):
+    """An API on a task queue that only the subprocess workers poll."""
+    isolated = settings.model_copy(update={"task_queue": f"restart-{uuid.uuid4().hex[:8]}"})
+    async with serving(create_app(isolated)) as url, httpx.AsyncClient(base_url=url, timeout=120) as http:
+        yield isolated, Cases(http)
+
+
+async def test_killed_worker_loses_and_duplicates_nothing(own_queue, sessions):
+    settings, cases = own_queue
+    first = start_worker(settings)
+    second = None
+    try:
+        case = await cases.open()
+        cid = case["case_id"]
+        await cases.assign(cid)
+        await cases.diagnose(cid, [("WSH-DRAIN-PUMP", 1)])
+
+        # the approval is in flight when the worker dies without a chance to clean up
+        decision = asyncio.create_task(cases.decide(cid, True))
+        await asyncio.sleep(0.3)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        second = start_worker(settings)
+
+        assert (await decision)["stage"] == "REPAIR"
+        await cases.repair(cid)
+        await cases.qc(cid, True)
+        await cases.handover(cid)
+        case = await cases.callback(cid)
+        assert case["stage"] == "CLOSED"
+    finally:
+        for proc in (first, second):
+            if proc and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=20)
+
+    async with sessions() as session:
+        for table in (DiagnosisRecord, QuoteRecord, RepairRecord, QcResult, HandoverRecord, CallbackRecord, Review):
+            rows = await session.scalar(select(func.count()).select_from(table).where(table.case_id == cid))
+            assert rows == 1, table.__tablename__
+        types = list(await session.scalars(
+            select(TimelineEvent.type).where(TimelineEvent.case_id == cid).order_by(TimelineEvent.at)))
+        templates = list(await session.scalars(select(Notification.template).where(Notification.case_id == cid)))
+    assert types == ["case_created", "triaged", "technician_assigned", "diagnosed", "quote_approved",
+                     "repaired", "qc_passed", "handover_accepted", "callback_reached", "reviewed"]
+    assert sorted(templates) == sorted(["accepted", "technician_assigned", "quote_ready", "repair_started",
+                                        "ready_for_handover", "closed"])
