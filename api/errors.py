@@ -6,12 +6,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import ErrorEnvelope
 
 log = logging.getLogger("repairflow.api")
+
+# PostgreSQL's character_not_in_repertoire: a text value with a NUL, which it cannot store
+NUL_IN_TEXT = "22021"
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
@@ -80,6 +83,16 @@ async def _database(request: Request, err: Exception) -> JSONResponse:
     return envelope(503, "database_unavailable", "the database is unavailable; try again")
 
 
+async def _dbapi(request: Request, err: DBAPIError) -> JSONResponse:
+    # the API only reads, so a NUL that PostgreSQL refuses came with the request (path or query)
+    if getattr(err.orig, "sqlstate", None) != NUL_IN_TEXT:
+        return await _unexpected(request, err)
+    fields = [{"field": name, "message": "must not contain a NUL character"}
+              for name, value in [*request.path_params.items(), *request.query_params.items()] if "\x00" in value]
+    return envelope(422, "validation_error", "invalid input",
+                    fields=fields or [{"field": "request", "message": "must not contain a NUL character"}])
+
+
 async def _os_error(request: Request, err: OSError) -> JSONResponse:
     # asyncpg lets the socket's own error through when it cannot reach the server
     if any("asyncpg" in frame.filename for frame in traceback.extract_tb(err.__traceback__)):
@@ -98,6 +111,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     for exc in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(exc, _database)
+    app.add_exception_handler(DBAPIError, _dbapi)
     app.add_exception_handler(OSError, _os_error)
     app.add_exception_handler(Exception, _unexpected)
 

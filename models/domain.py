@@ -8,11 +8,29 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(map(_has_nul, value))
+    return False
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL text cannot hold NUL: refused here, it never reaches a write that would fail
+        if _has_nul(value):
+            raise ValueError("must not contain a NUL character")
+        return value
 
 
 class Channel(StrEnum):
@@ -137,39 +155,43 @@ class QcCheck(Strict):
     )
     notes: Notes
 
-    @model_validator(mode="after")
-    def _checklist_agrees(self) -> "QcCheck":
-        if self.passed and not all(self.checklist.values()):
+    @field_validator("checklist")
+    @classmethod
+    def _checklist_agrees(cls, checklist: dict[str, bool], info: ValidationInfo) -> dict[str, bool]:
+        if info.data.get("passed") and not all(checklist.values()):
             raise ValueError("a QC pass needs every checklist item true")
-        return self
+        return checklist
 
 
 class Handover(Strict):
     accepted: bool
     signed_by: Name
     remarks: Notes
-    resolution: Literal["rework", "compensation"] | None = None
+    resolution: Annotated[Literal["rework", "compensation"] | None, Field(default=None, validate_default=True)]
 
-    @model_validator(mode="after")
-    def _resolution_when_refused(self) -> "Handover":
-        if not self.accepted and self.resolution is None:
+    @field_validator("resolution")
+    @classmethod
+    def _resolution_when_refused(cls, resolution: str | None, info: ValidationInfo) -> str | None:
+        accepted = info.data.get("accepted")
+        if accepted is False and resolution is None:
             raise ValueError("resolution is required when the handover is not accepted")
-        if self.accepted and self.resolution is not None:
+        if accepted and resolution is not None:
             raise ValueError("resolution only applies when the handover is not accepted")
-        return self
+        return resolution
 
 
 class Callback(Strict):
     reached: bool
-    csat: Annotated[int | None, Field(default=None, ge=1, le=5)]
-    nps: Annotated[int | None, Field(default=None, ge=0, le=10)]
+    csat: Annotated[int | None, Field(default=None, ge=1, le=5, validate_default=True)]
+    nps: Annotated[int | None, Field(default=None, ge=0, le=10, validate_default=True)]
     comments: Notes
 
-    @model_validator(mode="after")
-    def _scores_when_reached(self) -> "Callback":
-        if self.reached and (self.csat is None or self.nps is None):
-            raise ValueError("csat and nps are required when the customer was reached")
-        return self
+    @field_validator("csat", "nps")
+    @classmethod
+    def _scores_when_reached(cls, score: int | None, info: ValidationInfo) -> int | None:
+        if info.data.get("reached") and score is None:
+            raise ValueError(f"{info.field_name} is required when the customer was reached")
+        return score
 
 
 class Cancel(Strict):

@@ -112,11 +112,11 @@ def _endpoint(spec: Spec):
     async def endpoint(body: spec.body, ctx: tuple[Principal, Case] = Depends(acting(spec)),
                        session: AsyncSession = Depends(db), svc: Services = Depends(services)) -> CaseView:
         principal, case = ctx
+        if spec.check:
+            await spec.check(session, body)
         # the stage in the database is never behind the workflow's, which writes it first
         if not allowed(spec.action, Stage(case.stage)):
             raise invalid_stage(spec.action, case.stage)
-        if spec.check:
-            await spec.check(session, body)
         case_id = case.case_id
         await session.close()  # no connection held while the workflow works
         try:
