@@ -3,12 +3,14 @@
 Only the API, the activities and the worker read it: workflows get the resolved
 policy as an activity result, so they never depend on the environment.
 """
+from datetime import date, time
 from decimal import Decimal
 from functools import lru_cache
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.calendar import Calendar
 from models.sla import DEFAULT_SLA_MINUTES
 
 
@@ -16,6 +18,20 @@ class ApiKey(BaseModel):
     name: str
     role: str  # agent | technician | supervisor
     technician_id: str | None = None
+
+
+class CalendarConfig(BaseModel):
+    """The hours a priority's SLA clock runs in (see models.calendar)."""
+    round_the_clock: bool = False
+    timezone: str = "Asia/Shanghai"
+    weekdays: list[int] = Field(default_factory=lambda: list(range(6)), description="0 = Monday")
+    opens: time = time(9)
+    closes: time = time(18)
+    holidays: list[date] = Field(default_factory=list, description="in addition to sla_holidays")
+
+
+DEFAULT_CALENDARS = {"P1": CalendarConfig(round_the_clock=True), "P2": CalendarConfig(),
+                     "P3": CalendarConfig(), "P4": CalendarConfig()}
 
 
 class Settings(BaseSettings):
@@ -47,12 +63,23 @@ class Settings(BaseSettings):
     max_qc_failures: int = 3
     # priority -> target -> minutes, overriding DESIGN defaults per entry
     sla_minutes: dict[str, dict[str, float]] = {}
+    # priority -> calendar, replacing the default of that priority
+    sla_calendars: dict[str, CalendarConfig] = {}
+    # closed days of every business-hours calendar
+    sla_holidays: list[date] = []
 
     def sla_table(self) -> dict[str, dict[str, float]]:
         table = {p: dict(t) for p, t in DEFAULT_SLA_MINUTES.items()}
         for priority, targets in self.sla_minutes.items():
             table.setdefault(priority, {}).update(targets)
         return table
+
+    def sla_calendar(self, priority: str) -> Calendar:
+        config = self.sla_calendars.get(priority) or DEFAULT_CALENDARS[priority]
+        # a scaled clock counts every hour, so a scaled demo behaves the same at any time of day
+        return Calendar(timezone=config.timezone, round_the_clock=config.round_the_clock or self.time_scale != 1,
+                        weekdays=frozenset(config.weekdays), opens=config.opens, closes=config.closes,
+                        holidays=frozenset(config.holidays) | frozenset(self.sla_holidays))
 
 
 @lru_cache

@@ -7,6 +7,7 @@ from activities.case_steps import CaseStepActivities
 from activities.intake import IntakeActivities
 from activities.notify import NotifyActivities
 from activities.review import ReviewActivities
+from activities.sla import SlaActivities
 from settings import Settings
 
 
@@ -15,9 +16,10 @@ def build(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> lis
     steps = CaseStepActivities(sessions, settings)
     review = ReviewActivities(sessions, settings)
     notify = NotifyActivities(sessions, settings)
+    sla = SlaActivities(sessions, settings)
     return [
         intake.record_intake, intake.triage_case,
         steps.record_step, steps.price_quote, steps.record_diagnosis, steps.record_quote_decision,
         steps.record_repair, steps.record_qc, steps.record_handover, steps.record_callback,
-        steps.record_escalation, review.record_review, notify.notify,
+        steps.record_escalation, sla.change_sla_clock, review.record_review, notify.notify,
     ]

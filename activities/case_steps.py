@@ -6,6 +6,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.base import ActivityBase
+from activities.steps import refresh_escalation
 from models.domain import Callback, Diagnosis, Handover, QcCheck, Repair
 from models.payloads import Escalation, QuoteRequest, Step
 from models.pricing import PartPrice, Quote, Rates, UnknownPart, price_quote
@@ -108,8 +109,11 @@ class CaseStepActivities(ActivityBase):
             session.add(EscalationRecord(case_id=step.case_id, key=step.key, kind=escalation.kind,
                                          target=escalation.target, level=escalation.level,
                                          detail=escalation.detail, at=step.at))
-            if escalation.kind == "sla_breach":
+            if escalation.target is not None:  # a rung of an SLA ladder
+                reached = {"level": escalation.level}
+                if escalation.kind == "sla_breach":
+                    reached["breached_at"] = step.at
                 await session.execute(
                     update(SlaTarget).where(SlaTarget.case_id == step.case_id,
-                                            SlaTarget.target == escalation.target)
-                    .values(breached_at=step.at))
+                                            SlaTarget.target == escalation.target).values(**reached))
+                await refresh_escalation(session, step.case_id)

@@ -7,10 +7,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.base import ActivityBase
+from activities.sla import new_target, plan_of
 from activities.steps import apply_step
-from models import sla
 from models.domain import SYSTEM, Intake
 from models.payloads import CaseFields, CasePolicy, CaseStart, Step, TriageResult
+from models.sla import Target
 from models.stages import Stage, after_triage
 from models.tables import Case, Customer, Device, HandoverRecord, SlaTarget, TimelineEvent
 from models.triage import PriorRepair, TriageRules, triage
@@ -67,7 +68,6 @@ class IntakeActivities(ActivityBase):
             rules = TriageRules(s.warranty_months_default, s.warranty_months,
                                 s.repaired_part_warranty_days, frozenset(s.critical_categories))
             result = triage(intake, at.date(), PriorRepair(prior[0], prior[1].date()) if prior else None, rules)
-            deadlines = sla.deadlines(result.priority.value, at, s.sla_table(), s.time_scale)
             step = Step(case_id=case_id, key="triaged-1", type="triaged", at=at, actor=SYSTEM,
                         stage=after_triage(result.service_mode),
                         data={"reasons": list(result.reasons), "priority": result.priority.value,
@@ -76,16 +76,18 @@ class IntakeActivities(ActivityBase):
                                           service_mode=result.service_mode, repeat_of=result.repeat_of))
             await apply_step(session, step)
             await session.execute(insert(SlaTarget).values(
-                [{"case_id": case_id, "target": t.value, "deadline": d} for t, d in deadlines.items()]
+                [new_target(s, case_id, t.value, result.priority.value, at) for t in Target]
             ).on_conflict_do_nothing())
             # a retry answers with what was recorded, whatever changed in between
             await session.refresh(case)
-            stored = {r.target: r.deadline for r in await session.scalars(
+            stored = {r.target: r for r in await session.scalars(
                 select(SlaTarget).where(SlaTarget.case_id == case_id))}
         hours = 3600 * s.time_scale
         return TriageResult(
             warranty=case.warranty, priority=case.priority, service_mode=case.service_mode,
-            repeat_of=case.repeat_of, reasons=list(result.reasons), deadlines=stored,
+            repeat_of=case.repeat_of, reasons=list(result.reasons),
+            deadlines={t: row.deadline for t, row in stored.items()},
+            plans={t: plan_of(row) for t, row in stored.items()},
             policy=CasePolicy(quote_expiry_seconds=s.quote_expiry_hours * hours,
                               callback_delay_seconds=s.callback_delay_hours * hours,
                               callback_unreachable_seconds=s.callback_unreachable_hours * hours,

@@ -1,11 +1,12 @@
 """The one write path of a case step: its timeline event, keyed by (case, key), and the
 case row it changes, in the caller's transaction. A retried activity finds the event
 already there and writes nothing again."""
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.payloads import Step
+from models.sla import case_escalation
 from models.stages import status_of
 from models.tables import Case, SlaTarget, TimelineEvent
 
@@ -31,8 +32,18 @@ async def apply_step(session: AsyncSession, step: Step) -> bool:
     if step.sla_met:
         await session.execute(
             update(SlaTarget)
+            # a late finish is recorded too; the breach stays on record beside it
             .where(SlaTarget.case_id == step.case_id, SlaTarget.target.in_(step.sla_met),
-                   SlaTarget.met_at.is_(None), SlaTarget.breached_at.is_(None))
+                   SlaTarget.met_at.is_(None))
             .values(met_at=step.at)
         )
+        await refresh_escalation(session, step.case_id)
     return True
+
+
+async def refresh_escalation(session: AsyncSession, case_id: str) -> None:
+    """Bring the case's escalation level and breach flag in line with its SLA clocks."""
+    targets = await session.scalars(select(SlaTarget).where(SlaTarget.case_id == case_id))
+    level, breached = case_escalation(targets)
+    await session.execute(update(Case).where(Case.case_id == case_id)
+                          .values(escalation_level=level, sla_breached=breached))

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import Services
-from api.routes import actions, cases, catalog, health
+from api.routes import actions, cases, catalog, health, sla
 from clients import connect_temporal, create_engine, session_factory
 from settings import Settings, get_settings
 
@@ -15,6 +15,7 @@ TAGS = [
     {"name": "actions", "description": "Human steps on a case. Each is a Temporal update: it answers "
                                        "with the case view once the workflow accepted and recorded it, "
                                        "or 409 `invalid_stage` when the case is not in a stage that allows it."},
+    {"name": "sla", "description": "Supervisors: the cases whose SLA deadlines are closest (or past)."},
     {"name": "catalog", "description": "Reference data: parts price list, technicians."},
     {"name": "health", "description": "Liveness of the API, PostgreSQL and Temporal."},
 ]
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   # operation ids are the route names (open_case, record_diagnosis...), for client generators
                   generate_unique_id_function=lambda route: route.name)
     errors.install(app)
-    for module in (cases, actions, catalog, health):
+    for module in (cases, actions, sla, catalog, health):
         app.include_router(module.router)
     return app
 

@@ -33,6 +33,8 @@ UPDATES: dict[Action, str] = {
     Action.HANDOVER: "record_handover",
     Action.CALLBACK: "record_callback",
     Action.CANCEL: "cancel",
+    Action.REASSIGNMENT: "reassign_technician",
+    Action.SLA_EXTENSION: "extend_sla",
 }
 
 T = TypeVar("T")

@@ -108,16 +108,41 @@ class CallbackView(Recorded):
 
 
 class SlaTargetView(View):
-    deadline: datetime
+    deadline: datetime = Field(description="100 %: the target is breached after it (while paused: "
+                                           "the deadline before the pause; it moves on resume)")
+    warn_at: datetime | None = Field(None, description="75 %: the assignee is warned")
+    escalate_at: datetime | None = Field(None, description="150 %: priority is raised, the manager told")
     met_at: datetime | None = None
     breached_at: datetime | None = None
     status: Literal["pending", "met", "breached"]
+    level: int = Field(0, description="rungs reached: 1 warned, 2 breached, 3 raised")
+    calendar: str | None = Field(None, description="the hours the clock runs in, e.g. 24x7")
+    paused: bool = False
+    paused_seconds: float = Field(0, description="time spent waiting on the customer, clock stopped")
+    extended_seconds: float = Field(0, description="service time added by supervisors' extensions")
 
 
 class SlaView(View):
     targets: dict[str, SlaTargetView] = Field(description="assigned, diagnosis_started, resolved")
     breached: bool
     escalation_level: int
+    next_deadline: datetime | None = Field(None, description="the earliest running deadline not yet met")
+
+
+class AtRiskItem(View):
+    case_id: str
+    stage: Stage
+    priority: Priority | None = None
+    technician_id: str | None = None
+    target: str
+    deadline: datetime
+    seconds_left: float = Field(description="negative once the deadline has passed")
+    level: int
+    escalation_level: int
+
+
+class AtRiskList(View):
+    items: list[AtRiskItem]
 
 
 class CaseView(View):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas import (CallbackView, CaseSummary, CaseView, CustomerView, DiagnosisView, FaultView,
+from api.schemas import (AtRiskItem, CallbackView, CaseSummary, CaseView, CustomerView, DiagnosisView, FaultView,
                          HandoverView, ProductView, QcView, QuoteLineView, QuoteView, RepairView, SlaTargetView, SlaView, TimelineEventView)
 from models.tables import (CallbackRecord, Case, Customer, Device, DiagnosisRecord, HandoverRecord, QcResult,
                            QuoteLineRecord, QuoteRecord, RepairRecord, SlaTarget, TimelineEvent)
@@ -22,6 +22,13 @@ def sla_status(target: SlaTarget) -> str:
     if target.breached_at is not None:
         return "breached"  # a late finish keeps the breach on record
     return "met" if target.met_at is not None else "pending"
+
+
+def sla_target_view(t: SlaTarget) -> SlaTargetView:
+    return SlaTargetView(deadline=t.deadline, warn_at=t.warn_at, escalate_at=t.escalate_at, met_at=t.met_at,
+                         breached_at=t.breached_at, status=sla_status(t), level=t.level, calendar=t.calendar,
+                         paused=t.paused_at is not None, paused_seconds=t.paused_seconds,
+                         extended_seconds=t.extended_seconds)
 
 
 async def case_view(session: AsyncSession, case_id: str) -> CaseView | None:
@@ -44,8 +51,8 @@ async def case_view(session: AsyncSession, case_id: str) -> CaseView | None:
         .where(QcResult.case_id == case_id).order_by(QcResult.seq.desc()).limit(1))).first()
     targets = list(await session.scalars(select(SlaTarget).where(SlaTarget.case_id == case_id)))
 
-    sla_targets = {t.target: SlaTargetView(deadline=t.deadline, met_at=t.met_at, breached_at=t.breached_at,
-                                           status=sla_status(t)) for t in targets}
+    sla_targets = {t.target: sla_target_view(t) for t in targets}
+    running = [t.deadline for t in targets if t.met_at is None and t.breached_at is None and t.paused_at is None]
     return CaseView(
         case_id=case.case_id, status=case.status, stage=case.stage, priority=case.priority,
         channel=case.channel, warranty=case.warranty, service_mode=case.service_mode,
@@ -62,7 +69,7 @@ async def case_view(session: AsyncSession, case_id: str) -> CaseView | None:
         callback=CallbackView.model_validate(callback) if callback else None,
         sla=SlaView(targets=sla_targets,
                     breached=case.sla_breached or any(t.status == "breached" for t in sla_targets.values()),
-                    escalation_level=case.escalation_level),
+                    escalation_level=case.escalation_level, next_deadline=min(running, default=None)),
         created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
     )
 
@@ -123,3 +130,18 @@ async def timeline(session: AsyncSession, case_id: str) -> list[TimelineEventVie
         select(TimelineEvent).where(TimelineEvent.case_id == case_id)
         .order_by(TimelineEvent.at, TimelineEvent.id))
     return [TimelineEventView.model_validate(e) for e in events]
+
+
+async def at_risk(session: AsyncSession, now: datetime, limit: int) -> list[AtRiskItem]:
+    """Running SLA clocks of open cases, the least time left first: each case once, by its
+    most urgent unmet target (a breached one stays listed, with negative time left)."""
+    urgent = (select(SlaTarget.case_id, SlaTarget.target, SlaTarget.deadline, SlaTarget.level)
+              .join(Case, Case.case_id == SlaTarget.case_id)
+              .where(Case.status == "open", SlaTarget.met_at.is_(None), SlaTarget.paused_at.is_(None))
+              .distinct(SlaTarget.case_id).order_by(SlaTarget.case_id, SlaTarget.deadline).subquery())
+    rows = (await session.execute(
+        select(urgent, Case.stage, Case.priority, Case.technician_id, Case.escalation_level)
+        .join(Case, Case.case_id == urgent.c.case_id).order_by(urgent.c.deadline).limit(limit))).all()
+    return [AtRiskItem(case_id=r.case_id, stage=r.stage, priority=r.priority, technician_id=r.technician_id,
+                       target=r.target, deadline=r.deadline, seconds_left=(r.deadline - now).total_seconds(),
+                       level=r.level, escalation_level=r.escalation_level) for r in rows]

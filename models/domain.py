@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from models.sla import Target
+
 
 def _has_nul(value: object) -> bool:
     if isinstance(value, str):
@@ -195,6 +197,18 @@ class Callback(Strict):
 
 
 class Cancel(Strict):
+    reason: Text
+
+
+class Reassignment(Strict):
+    technician_id: Annotated[str, Field(min_length=1, max_length=32)]
+    reason: Text
+
+
+class SlaExtension(Strict):
+    target: Target
+    # service minutes on the target's calendar, at most 30 days' worth
+    minutes: Annotated[int, Field(ge=1, le=30 * 24 * 60)]
     reason: Text
 
 

@@ -2,12 +2,13 @@
 results, and the live state the workflow answers queries with."""
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from models.domain import Actor, Intake, PartQty, Priority, ServiceMode, Warranty
 from models.pricing import Quote
+from models.sla import LADDER, Rung
 from models.stages import Stage
 
 
@@ -53,6 +54,16 @@ class CasePolicy(BaseModel):
     max_qc_failures: int
 
 
+class SlaPlan(BaseModel):
+    """One SLA clock as an activity worked it out on the target's calendar."""
+    deadline: datetime
+    warn_at: datetime
+    escalate_at: datetime
+    level: int = 0
+    paused: bool = False
+    breached_at: datetime | None = None
+
+
 class TriageResult(BaseModel):
     warranty: Warranty
     priority: Priority
@@ -61,6 +72,16 @@ class TriageResult(BaseModel):
     reasons: list[str]
     policy: CasePolicy
     deadlines: dict[str, datetime]
+    plans: dict[str, SlaPlan] = Field(default_factory=dict)
+
+
+class SlaClockChange(BaseModel):
+    """Pause, resume or extend one SLA clock; `step` is its timeline event."""
+    step: Step
+    target: str
+    kind: Literal["pause", "resume", "extend"]
+    minutes: float = 0  # extend: service minutes, before REPAIRFLOW_TIME_SCALE
+    reason: str | None = None
 
 
 class QuoteRequest(BaseModel):
@@ -93,6 +114,26 @@ class SlaTargetState(BaseModel):
     deadline: datetime
     met_at: datetime | None = None
     breached_at: datetime | None = None
+    warn_at: datetime | None = None
+    escalate_at: datetime | None = None
+    level: int = 0  # rungs of the ladder reached since it was last armed
+    paused: bool = False
+    armed: int = 1  # an extension re-arms the ladder; escalation keys count the armings
+
+    def next_rung(self) -> Rung | None:
+        return LADDER[self.level] if self.level < len(LADDER) else None
+
+    def due(self, rung: Rung) -> datetime | None:
+        """When `rung` falls due; None while the clock is paused."""
+        if self.paused:
+            return None
+        return {Rung.WARN: self.warn_at, Rung.BREACH: self.deadline, Rung.RAISE: self.escalate_at}[rung]
+
+    def follow(self, plan: SlaPlan) -> None:
+        if plan.level < self.level:
+            self.armed += 1
+        self.deadline, self.warn_at, self.escalate_at = plan.deadline, plan.warn_at, plan.escalate_at
+        self.level, self.paused, self.breached_at = plan.level, plan.paused, plan.breached_at
 
 
 class CaseState(BaseModel):

@@ -32,6 +32,8 @@ class Action(StrEnum):
     HANDOVER = "handover"
     CALLBACK = "callback"
     CANCEL = "cancel"
+    REASSIGNMENT = "reassignment"
+    SLA_EXTENSION = "sla_extension"
 
 
 TERMINAL = frozenset({Stage.CLOSED, Stage.CANCELLED})
@@ -68,6 +70,10 @@ ACTION_STAGES: dict[Action, frozenset[Stage]] = {
     Action.HANDOVER: frozenset({Stage.HANDOVER}),
     Action.CALLBACK: frozenset({Stage.CALLBACK}),
     Action.CANCEL: CANCELLABLE,
+    # a technician holds the case from dispatch until the device is handed back
+    Action.REASSIGNMENT: frozenset({Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC,
+                                    Stage.HANDOVER}),
+    Action.SLA_EXTENSION: CANCELLABLE,
 }
 
 

@@ -4,8 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric,
-                        String, Text, UniqueConstraint, text)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric,
+                        String, Text, UniqueConstraint, func, text)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -181,16 +181,33 @@ class EscalationRecord(Base):
     level: Mapped[int] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     at: Mapped[datetime] = mapped_column(TS)
+    # when the row reached the database, as opposed to when the workflow decided it
+    recorded_at: Mapped[datetime] = mapped_column(TS, server_default=func.now())
     __table_args__ = (UniqueConstraint("case_id", "key"),)
 
 
 class SlaTarget(Base):
+    """One SLA clock of a case and its escalation ladder (warn, breach, raise)."""
     __tablename__ = "sla_targets"
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), primary_key=True)
     target: Mapped[str] = mapped_column(String(32), primary_key=True)
-    deadline: Mapped[datetime] = mapped_column(TS)
+    deadline: Mapped[datetime] = mapped_column(TS)  # while paused: the one before the pause
     met_at: Mapped[datetime | None] = mapped_column(TS)
     breached_at: Mapped[datetime | None] = mapped_column(TS)
+    policy: Mapped[str | None] = mapped_column(String(4))  # the priority whose policy the clock keeps
+    calendar: Mapped[str | None] = mapped_column(String(80))
+    started_at: Mapped[datetime | None] = mapped_column(TS)
+    budget_seconds: Mapped[float | None] = mapped_column(Float)  # service time, extensions included
+    warn_at: Mapped[datetime | None] = mapped_column(TS)
+    escalate_at: Mapped[datetime | None] = mapped_column(TS)
+    level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # rungs reached
+    extended_seconds: Mapped[float] = mapped_column(Float, default=0, server_default="0")
+    paused_at: Mapped[datetime | None] = mapped_column(TS)
+    paused_seconds: Mapped[float] = mapped_column(Float, default=0, server_default="0")  # wall clock
+    paused_service_seconds: Mapped[float] = mapped_column(Float, default=0, server_default="0")
+    __table_args__ = (
+        Index("ix_sla_targets_pending", "deadline", postgresql_where=text("met_at IS NULL")),
+    )
 
 
 class Notification(Base):

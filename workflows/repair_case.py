@@ -1,5 +1,5 @@
 """One durable workflow per repair case: it walks the stage machine, records every
-step through activities and arms the case's timers (SLA, quote expiry, callback)."""
+step through activities and arms the case's timers (SLA ladders, quote expiry, callback)."""
 import asyncio
 from collections import Counter
 from contextlib import asynccontextmanager
@@ -12,14 +12,15 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models import search_attributes as sa
-    from models.domain import (SYSTEM, Actor, Assignment, Callback, Cancel, Diagnosis, Handover,
-                               QcCheck, QuoteDecision, RemoteResolution, Repair)
+    from models.domain import (SYSTEM, Actor, Assignment, Callback, Cancel, Diagnosis, Handover, Priority,
+                               QcCheck, QuoteDecision, Reassignment, RemoteResolution, Repair, ServiceMode,
+                               SlaExtension)
     from models.payloads import (CaseFields, CasePolicy, CaseStart, CaseState, Escalation, Notice,
-                                 QuoteRequest, SlaTargetState, Step, TriageResult)
+                                 QuoteRequest, SlaClockChange, SlaPlan, SlaTargetState, Step, TriageResult)
     from models.pricing import Quote
-    from models.sla import met_by
+    from models.sla import (AUDIENCE, LADDER, PAUSABLE, WAITING_ON_CUSTOMER, Rung, case_escalation, met_by,
+                            raised)
     from models import stages
-    from models.domain import ServiceMode
     from models.stages import Action, Stage, allowed, status_of
     from models.triage import CARRY_IN_CATEGORIES
 
@@ -29,6 +30,7 @@ STEP_TIMEOUT = timedelta(seconds=10)
 NOTIFY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1),
                            maximum_attempts=5)
 BUSINESS_ERRORS = ("InvalidInput", "DuplicateOpenCase", "InvalidStage")
+CLOCK_EVENTS = {"pause": "sla_paused", "resume": "sla_resumed", "extend": "sla_extended"}
 
 
 def invalid_stage(action: str, stage: Stage) -> ApplicationError:
@@ -57,16 +59,22 @@ class RepairCaseWorkflow:
         self._callback_due_notified = False
         self._reviewed = False
         self._notices: list[Any] = []
+        # False for cases begun before the escalation ladder: they keep one breach timer per target
+        self._ladder = False
+        # each change of an SLA clock wakes its ladder to re-plan
+        self._clock_changes: Counter[str] = Counter()
 
     # ---- main loop ---------------------------------------------------------------
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseState:
+        self._ladder = workflow.patched("sla-ladder")
         async with self._lock:
             if not await self._intake():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 return self._state
-        watchers = [asyncio.create_task(self._watch_sla(t)) for t in self._state.sla]
+        watch = self._climb_ladder if self._ladder else self._watch_sla
+        watchers = [asyncio.create_task(watch(t)) for t in self._state.sla]
         while self._state.stage is not Stage.REVIEW:
             await self._wait_in_stage()
         await self._review()
@@ -91,7 +99,11 @@ class RepairCaseWorkflow:
         self._policy = result.policy
         s = self._state
         s.warranty, s.priority, s.service_mode = result.warranty, result.priority, result.service_mode
-        s.sla = {t: SlaTargetState(deadline=d) for t, d in result.deadlines.items()}
+        if self._ladder:
+            s.sla = {t: SlaTargetState(deadline=p.deadline, warn_at=p.warn_at, escalate_at=p.escalate_at)
+                     for t, p in result.plans.items()}
+        else:
+            s.sla = {t: SlaTargetState(deadline=d) for t, d in result.deadlines.items()}
         s.stage = stages.after_triage(result.service_mode)
         self._published()
         return True
@@ -106,6 +118,7 @@ class RepairCaseWorkflow:
             async with self._lock:
                 if self._revision == revision:
                     await self._on_stage_timer(stage)
+                    await self._follow_customer_wait()
                     self._revision += 1
                     self._published()
 
@@ -146,7 +159,74 @@ class RepairCaseWorkflow:
 
     # ---- SLA ---------------------------------------------------------------------
 
+    def _settled(self, sla: SlaTargetState) -> bool:
+        return sla.met_at is not None or self._reviewed or self._state.stage is Stage.REVIEW
+
+    async def _climb_ladder(self, target: str) -> None:
+        """Walks one target's ladder (warn, breach, raise), each rung once at its time; a
+        target met in time ends it, a pause holds it, an extension re-plans it."""
+        sla = self._state.sla[target]
+        while not self._settled(sla) and (rung := sla.next_rung()) is not None:
+            due, changes = sla.due(rung), self._clock_changes[target]
+            timeout = None if due is None else max(0.0, (due - workflow.now()).total_seconds())
+            try:
+                await workflow.wait_condition(
+                    lambda: self._settled(sla) or self._clock_changes[target] != changes,
+                    timeout=timeout, timeout_summary=f"SLA {target}: {rung} at {due:%Y-%m-%d %H:%M:%S} UTC"
+                    if due else None)
+                continue  # met, closing or re-planned: look again
+            except asyncio.TimeoutError:
+                pass
+            # an action holding the lock may be the one that meets the target just in time
+            async with self._lock:
+                if not self._settled(sla) and self._clock_changes[target] == changes:
+                    await self._escalate(target, rung)
+
+    async def _escalate(self, target: str, rung: Rung) -> None:
+        s, sla = self._state, self._state.sla[target]
+        level = LADDER.index(rung) + 1
+        due = sla.due(rung)
+        assert due is not None and s.priority is not None
+        priority = Priority(raised(s.priority)) if rung is Rung.RAISE else s.priority
+        detail = {"target": target, "due": due.isoformat(), "deadline": sla.deadline.isoformat(),
+                  "armed": sla.armed}
+        if rung is Rung.RAISE:
+            detail["priority"] = {"from": s.priority.value, "to": priority.value}
+        step = self._make_step(f"sla_{rung}", SYSTEM, s.stage, detail,
+                               CaseFields(priority=priority if priority != s.priority else None),
+                               moves_stage=False)
+        await self._activity("record_escalation", step,
+                             Escalation(kind=f"sla_{rung}", level=level, target=target, detail=detail),
+                             summary=f"SLA {rung} on {target}: level {level}")
+        sla.level = level
+        if rung is Rung.BREACH:
+            sla.breached_at = step.at
+        s.priority = priority
+        self._notify(AUDIENCE[rung], f"sla_{rung}", key=f"sla_{rung}-{target}-{sla.armed}", target=target,
+                     deadline=sla.deadline.isoformat(), technician_id=s.technician_id)
+        self._published()
+
+    async def _change_clock(self, target: str, kind: str, actor: Actor, **change: Any) -> None:
+        step = self._make_step(CLOCK_EVENTS[kind], actor, self._state.stage,
+                               {"target": target, "stage": self._state.stage.value, **change},
+                               moves_stage=False)
+        plan: SlaPlan = await self._activity(
+            "change_sla_clock", SlaClockChange(step=step, target=target, kind=kind, **change),
+            result_type=SlaPlan, summary=f"SLA {target}: {kind}")
+        self._state.sla[target].follow(plan)
+        self._clock_changes[target] += 1
+
+    async def _follow_customer_wait(self) -> None:
+        """The resolution clock stops while the case waits on the customer."""
+        sla = self._state.sla.get(PAUSABLE)
+        if not self._ladder or sla is None or self._settled(sla):
+            return
+        waiting = self._state.stage in WAITING_ON_CUSTOMER
+        if waiting != sla.paused:
+            await self._change_clock(PAUSABLE, "pause" if waiting else "resume", SYSTEM)
+
     async def _watch_sla(self, target: str) -> None:
+        """Cases begun before the escalation ladder: one breach at the deadline."""
         sla = self._state.sla[target]
         timeout = max(0.0, (sla.deadline - workflow.now()).total_seconds())
         try:
@@ -313,6 +393,24 @@ class RepairCaseWorkflow:
             self._cancelled = True
         return await self._closed_if(True)
 
+    @workflow.update
+    async def reassign_technician(self, actor: Actor, data: Reassignment) -> CaseState:
+        async with self._acting(Action.REASSIGNMENT):
+            s = self._state
+            await self._step("technician_reassigned", actor, s.stage,
+                             {"technician_id": data.technician_id, "previous": s.technician_id,
+                              "reason": data.reason},
+                             fields=CaseFields(technician_id=data.technician_id))
+            self._notify("customer", "technician_assigned", technician_id=data.technician_id)
+        return self._state
+
+    @workflow.update
+    async def extend_sla(self, actor: Actor, data: SlaExtension) -> CaseState:
+        async with self._acting(Action.SLA_EXTENSION):
+            self._check_extension(data)
+            await self._change_clock(data.target, "extend", actor, minutes=data.minutes, reason=data.reason)
+        return self._state
+
     @record_remote_resolution.validator
     def _check_remote(self, actor: Actor, data: RemoteResolution) -> None:
         self._check(Action.REMOTE_RESOLUTION)
@@ -351,6 +449,24 @@ class RepairCaseWorkflow:
     def _check_cancel(self, actor: Actor, data: Cancel) -> None:
         self._check(Action.CANCEL)
 
+    @reassign_technician.validator
+    def _check_reassign(self, actor: Actor, data: Reassignment) -> None:
+        self._check(Action.REASSIGNMENT)
+        if data.technician_id == self._state.technician_id:
+            raise invalid_input("technician_id", f"the case is already with {data.technician_id}")
+
+    @extend_sla.validator
+    def _check_extend(self, actor: Actor, data: SlaExtension) -> None:
+        self._check(Action.SLA_EXTENSION)
+        self._check_extension(data)
+
+    def _check_extension(self, data: SlaExtension) -> None:
+        sla = self._state.sla.get(data.target)
+        if not self._ladder or sla is None:
+            raise invalid_input("target", "this case's SLA policy has no extensions")
+        if sla.met_at is not None:
+            raise invalid_input("target", f"the {data.target} target is already met")
+
     @workflow.query
     def state(self) -> CaseState:
         return self._state
@@ -373,6 +489,7 @@ class RepairCaseWorkflow:
             # another action may have moved the case while this one waited for the lock
             self._check(action)
             yield
+            await self._follow_customer_wait()
             self._revision += 1
             self._published()
 
@@ -398,7 +515,7 @@ class RepairCaseWorkflow:
                     activity: str = "record_step", extra: list | None = None,
                     fields: CaseFields | None = None, sla_met: tuple[str, ...] = ()) -> None:
         step = self._make_step(type_, actor, to, data, fields, sla_met)
-        await self._activity(activity, step, *(extra or []))
+        await self._activity(activity, step, *(extra or []), summary=f"{type_} by {actor} → {to.value}")
         self._state.stage = to
         if fields and fields.technician_id:
             self._state.technician_id = fields.technician_id
@@ -406,10 +523,11 @@ class RepairCaseWorkflow:
             if target in self._state.sla and self._state.sla[target].met_at is None:
                 self._state.sla[target].met_at = step.at
 
-    async def _activity(self, name: str, *args: Any, result_type: type | None = None) -> Any:
+    async def _activity(self, name: str, *args: Any, result_type: type | None = None,
+                        summary: str | None = None) -> Any:
         try:
             return await workflow.execute_activity(
-                name, args=list(args), result_type=result_type,
+                name, args=list(args), result_type=result_type, summary=summary,
                 start_to_close_timeout=STEP_TIMEOUT, retry_policy=RETRY)
         except ActivityError as err:
             raise business_error(err) from None
@@ -424,7 +542,8 @@ class RepairCaseWorkflow:
                     "priority": s.priority, "locale": intake.customer.locale, **params})
         # messages go out beside the case, so a slow channel never holds up an action
         self._notices.append(workflow.start_activity(
-            "notify", notice, start_to_close_timeout=timedelta(minutes=1), retry_policy=NOTIFY_RETRY))
+            "notify", notice, start_to_close_timeout=timedelta(minutes=1), retry_policy=NOTIFY_RETRY,
+            summary=f"tell the {audience}: {template}"))
 
     def _enter_repair(self) -> None:
         self._notify("customer", "repair_started")
@@ -436,7 +555,10 @@ class RepairCaseWorkflow:
     def _published(self) -> None:
         """Keep search attributes and the UI's case card in step with the state."""
         s, intake = self._state, self._start.intake
-        pending = [t.deadline for t in s.sla.values() if t.met_at is None and t.breached_at is None]
+        if self._ladder:
+            s.escalation_level = case_escalation(s.sla.values())[0]
+        pending = [t.deadline for t in s.sla.values() if t.met_at is None and t.breached_at is None
+                   and not t.paused]
         updates = [
             sa.CASE_STAGE.value_set(s.stage.value),
             sa.CASE_CHANNEL.value_set(intake.channel.value),
@@ -461,6 +583,7 @@ def dispatch_mode(category: str) -> ServiceMode:
 
 
 def case_card(s: CaseState, category: str, serial: str, next_deadline: datetime | None) -> str:
+    """The Temporal UI's current details: what a supervisor reads first."""
     lines = [f"**{s.case_id}** · {s.priority or '-'} · {category} {serial} · {s.warranty or '-'}",
              f"Stage: **{s.stage.value}** · technician: {s.technician_id or 'unassigned'}"]
     if s.quote:
@@ -469,8 +592,10 @@ def case_card(s: CaseState, category: str, serial: str, next_deadline: datetime 
         lines.append(f"QC failures: {s.qc_failures} · reworks: {s.reworks}")
     deadline = next_deadline.strftime("%Y-%m-%d %H:%M UTC") if next_deadline else "none"
     breached = [t for t, v in s.sla.items() if v.breached_at]
+    paused = [t for t, v in s.sla.items() if v.paused]
     lines.append(f"Next SLA deadline: {deadline} · escalation level {s.escalation_level}"
-                 + (f" · breached: {', '.join(breached)}" if breached else ""))
+                 + (f" · breached: {', '.join(breached)}" if breached else "")
+                 + (f" · paused (waiting on the customer): {', '.join(paused)}" if paused else ""))
     return "\n\n".join(lines)
 
 

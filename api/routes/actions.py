@@ -16,7 +16,7 @@ from api.errors import ApiError, invalid, not_found, responses, temporal_unavail
 from api.schemas import CaseView
 from api.views import case_view
 from models.domain import (Assignment, Callback, Cancel, Diagnosis, Handover, PartQty, QcCheck,
-                           QuoteDecision, RemoteResolution, Repair)
+                           QuoteDecision, Reassignment, RemoteResolution, Repair, SlaExtension)
 from models.stages import TERMINAL, Action, Stage, allowed
 from models.tables import Case, Part, Technician
 
@@ -43,7 +43,7 @@ async def _check_repair(session: AsyncSession, body: Repair) -> None:
     await _check_parts(session, body.parts_used, "parts_used")
 
 
-async def _check_assignment(session: AsyncSession, body: Assignment) -> None:
+async def _check_assignment(session: AsyncSession, body: Assignment | Reassignment) -> None:
     technician = await session.get(Technician, body.technician_id)
     if technician is None or not technician.active:
         raise invalid([{"field": "technician_id",
@@ -79,6 +79,10 @@ SPECS = (
           "Customer sign-off; a refusal needs resolution rework or compensation"),
     _spec(Action.CALLBACK, "callback", Callback, {"agent"}, "Callback survey (CSAT 1-5, NPS 0-10)"),
     _spec(Action.CANCEL, "cancel", Cancel, {"agent", "supervisor"}, "Cancel an open case"),
+    _spec(Action.REASSIGNMENT, "reassignment", Reassignment, {"supervisor"},
+          "Hand the case to another technician (stages after dispatch)", _check_assignment),
+    _spec(Action.SLA_EXTENSION, "sla/extension", SlaExtension, {"supervisor"},
+          "Move an SLA deadline by service minutes and re-arm its escalation ladder"),
 )
 
 

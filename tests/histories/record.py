@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
+# the tests whose cases walk the paths of the lifecycle and of the SLA ladder
+PATH_TESTS = ("test_case_paths", "test_timers", "test_sla_ladder", "test_supervision")
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
@@ -22,4 +24,4 @@ if __name__ == "__main__":
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     os.environ["RECORD_HISTORIES"] = str(folder)
-    sys.exit(pytest.main(["-q", "tests/integration/test_case_paths.py", "tests/integration/test_timers.py"]))
+    sys.exit(pytest.main(["-q", *(f"tests/integration/{name}.py" for name in PATH_TESTS)]))

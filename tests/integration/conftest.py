@@ -2,6 +2,7 @@
 started by tests/conftest.py, and the same pair on the time-skipping test server."""
 import asyncio
 import os
+import re
 import socket
 import uuid
 from contextlib import asynccontextmanager
@@ -75,9 +76,10 @@ async def record_histories(client, cases: Cases, test_name: str) -> None:
     folder = os.environ.get("RECORD_HISTORIES")
     if not folder:
         return
+    name = re.sub(r"\W+", "_", test_name.removeprefix("test_")).strip("_")  # parameters in the test id
     for n, case_id in enumerate(cases.opened, start=1):
         history = await client.get_workflow_handle(case_id).fetch_history()
-        Path(folder, f"{test_name.removeprefix('test_')}-{n}.json").write_text(history.to_json())
+        Path(folder, f"{name}-{n}.json").write_text(history.to_json())
 
 
 @pytest.fixture
@@ -95,11 +97,22 @@ def ts_settings(settings, time_skipping_env):
     return settings.model_copy(update={"temporal_address": target, "task_queue": f"ts-{uuid.uuid4().hex[:8]}"})
 
 
+@asynccontextmanager
+async def system(client, settings, engine):
+    """A worker and the API for `settings`; yields the API's base URL."""
+    async with build_worker(client, settings, engine), serving(create_app(settings)) as url:
+        yield url
+
+
+def own_queue(settings, **changes):
+    """`settings` with `changes` on a task queue of its own, so its worker reads them."""
+    return settings.model_copy(update={"task_queue": f"own-{uuid.uuid4().hex[:8]}", **changes})
+
+
 @pytest.fixture(scope="session")
 async def ts_api_url(ts_settings, time_skipping_env, engine):
-    async with build_worker(time_skipping_env.client, ts_settings, engine):
-        async with serving(create_app(ts_settings)) as url:
-            yield url
+    async with system(time_skipping_env.client, ts_settings, engine) as url:
+        yield url
 
 
 @pytest.fixture

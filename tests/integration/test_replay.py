@@ -18,7 +18,12 @@ PATHS = {"out_of_warranty_repair_from_intake_to_closed", "in_warranty_quote_is_z
          "refused_handover_sends_the_device_back_to_rework", "refused_handover_with_compensation_goes_to_callback",
          "remote_guidance_resolved_goes_straight_to_callback", "remote_guidance_not_resolved_is_dispatched",
          "cancel_from_open_stages_records_the_review", "an_unanswered_quote_expires_after_seven_days",
-         "callback_falls_due_then_becomes_unreachable", "an_unassigned_p1_case_breaches_its_sla"}
+         "callback_falls_due_then_becomes_unreachable", "an_unassigned_p1_case_breaches_its_sla",
+         # the SLA ladder (generation v2 on): every rung of each priority, met in time, paused,
+         # extended, and the supervisor's reassignment
+         *(f"each_priority_climbs_every_rung_of_every_target_once_{p}" for p in ("P1", "P2", "P3", "P4")),
+         "a_target_met_in_time_cancels_the_rest_of_its_ladder", "waiting_on_the_customer_pauses_the_resolution_clock",
+         "an_extension_moves_the_deadline_and_rearms_the_ladder", "a_supervisor_hands_a_case_to_another_technician"}
 
 
 def test_every_path_has_a_committed_history():

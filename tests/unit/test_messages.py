@@ -18,7 +18,9 @@ SPECIFIC = {
     "closed": {"outcome": "closed"},
 }
 STAFF_PARAMS = {
+    "sla_warn": {"target": "assigned", "deadline": "2025-06-01T08:15:00+00:00"},
     "sla_breach": {"target": "assigned", "deadline": "2025-06-01T08:15:00+00:00"},
+    "sla_raise": {"target": "resolved", "deadline": "2025-06-02T08:00:00+00:00"},
     "qc_rework_limit": {"qc_failures": 3},
     "follow_up": {"csat": 2, "nps": 0, "comments": "too slow"},
 }

@@ -1,9 +1,15 @@
-"""SLA targets per priority (DESIGN §3) and what each step satisfies."""
+"""SLA targets per priority (DESIGN §3), their escalation ladder and what meets them."""
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from models.sla import DEFAULT_SLA_MINUTES, Target, deadlines, met_by
+from models.calendar import Calendar
+from models.sla import (AUDIENCE, DEFAULT_SLA_MINUTES, LADDER, PAUSABLE, WAITING_ON_CUSTOMER, Rung, Target,
+                        budget_seconds, case_escalation, met_by, raised, rung_times)
+from models.stages import Stage
+
+ALWAYS = Calendar(round_the_clock=True)
 
 START = datetime(2025, 6, 1, 8, 0, tzinfo=timezone.utc)
 H = timedelta(hours=1)
@@ -17,12 +23,17 @@ DESIGN = {
 }
 
 
+def deadlines(priority, table, scale):
+    """Each target's 100 % rung on a round-the-clock calendar."""
+    return {t: rung_times(ALWAYS, START, budget_seconds(priority, t, table, scale), 0)[Rung.BREACH]
+            for t in Target}
+
+
 @pytest.mark.parametrize("priority", ["P1", "P2", "P3", "P4"])
 @pytest.mark.parametrize("scale", [1, 0.001])
 def test_deadlines_match_design(priority, scale):
-    result = deadlines(priority, START, DEFAULT_SLA_MINUTES, scale)
+    result = deadlines(priority, DEFAULT_SLA_MINUTES, scale)
     assigned, diagnosis, resolved = DESIGN[priority]
-    assert set(result) == set(Target)
     assert result[Target.ASSIGNED] == START + assigned * scale
     assert result[Target.DIAGNOSIS_STARTED] == START + diagnosis * scale
     assert result[Target.RESOLVED] == START + resolved * scale
@@ -36,22 +47,71 @@ def test_deadlines_match_design(priority, scale):
     ("P4", 86.4, 259.2, 432.0),
 ])
 def test_deadlines_at_scale_0_001_literal(priority, assigned, diagnosis, resolved):
-    result = deadlines(priority, START, DEFAULT_SLA_MINUTES, 0.001)
+    result = deadlines(priority, DEFAULT_SLA_MINUTES, 0.001)
     assert [(result[t] - START).total_seconds() for t in Target] == pytest.approx(
         [assigned, diagnosis, resolved], abs=1e-6)
 
 
 def test_custom_table():
     table = {"P3": {"assigned": 10, "diagnosis_started": 20, "resolved": 30}}
-    result = deadlines("P3", START, table, 2)
-    assert result == {Target.ASSIGNED: START + timedelta(minutes=20),
-                      Target.DIAGNOSIS_STARTED: START + timedelta(minutes=40),
-                      Target.RESOLVED: START + timedelta(minutes=60)}
+    assert deadlines("P3", table, 2) == {Target.ASSIGNED: START + timedelta(minutes=20),
+                                         Target.DIAGNOSIS_STARTED: START + timedelta(minutes=40),
+                                         Target.RESOLVED: START + timedelta(minutes=60)}
 
 
 def test_unknown_priority_raises():
     with pytest.raises(KeyError):
-        deadlines("P9", START, DEFAULT_SLA_MINUTES, 1)
+        budget_seconds("P9", "assigned", DEFAULT_SLA_MINUTES, 1)
+
+
+def test_the_ladder_is_75_100_150_percent():
+    times = rung_times(ALWAYS, START, 3600, 0)
+    assert times == {Rung.WARN: START + timedelta(minutes=45), Rung.BREACH: START + H,
+                     Rung.RAISE: START + timedelta(minutes=90)}
+    assert list(LADDER) == [Rung.WARN, Rung.BREACH, Rung.RAISE]
+    assert AUDIENCE == {Rung.WARN: "assignee", Rung.BREACH: "supervisor", Rung.RAISE: "manager"}
+
+
+def test_paused_service_time_pushes_every_rung_back():
+    paused = rung_times(ALWAYS, START, 3600, 1800)
+    assert all(paused[r] - t == timedelta(minutes=30) for r, t in rung_times(ALWAYS, START, 3600, 0).items())
+
+
+def test_rungs_on_business_hours_skip_the_night():
+    monday_9 = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+    times = rung_times(Calendar(), monday_9, 8 * 3600, 0)  # 8 open hours
+    assert times[Rung.WARN] == monday_9 + 6 * H
+    assert times[Rung.BREACH] == monday_9 + 8 * H
+    assert times[Rung.RAISE] == monday_9 + 24 * H + 3 * H  # 12 open hours: Tuesday 12:00
+
+
+@pytest.mark.parametrize("priority,expected", [("P4", "P3"), ("P3", "P2"), ("P2", "P1"), ("P1", "P1")])
+def test_raised_goes_one_level_up_and_stops_at_p1(priority, expected):
+    assert raised(priority) == expected
+
+
+@dataclass
+class Clock:
+    level: int = 0
+    met_at: datetime | None = None
+    breached_at: datetime | None = None
+
+
+@pytest.mark.parametrize("targets,expected", [
+    ([], (0, False)),
+    ([Clock(1)], (1, False)),
+    ([Clock(1, met_at=START)], (0, False)),                                   # met in time: drops out
+    ([Clock(2, met_at=START, breached_at=START), Clock(1)], (2, True)),       # met late: keeps its breach
+    ([Clock(3, breached_at=START), Clock(1)], (3, True)),
+    ([Clock(0), Clock(0)], (0, False)),
+])
+def test_case_escalation(targets, expected):
+    assert case_escalation(targets) == expected
+
+
+def test_waiting_on_the_customer_pauses_only_resolution():
+    assert PAUSABLE is Target.RESOLVED
+    assert WAITING_ON_CUSTOMER == {Stage.QUOTE_APPROVAL, Stage.HANDOVER}
 
 
 @pytest.mark.parametrize("step,targets", [

@@ -21,6 +21,10 @@ EXPECTED_ACTION_STAGES = {
     Action.CANCEL: {Stage.INTAKE, Stage.TRIAGE, Stage.REMOTE_GUIDANCE, Stage.DISPATCH,
                     Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC,
                     Stage.HANDOVER, Stage.CALLBACK},
+    Action.REASSIGNMENT: {Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC, Stage.HANDOVER},
+    Action.SLA_EXTENSION: {Stage.INTAKE, Stage.TRIAGE, Stage.REMOTE_GUIDANCE, Stage.DISPATCH,
+                           Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC,
+                           Stage.HANDOVER, Stage.CALLBACK},
 }
 
 
