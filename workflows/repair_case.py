@@ -87,7 +87,7 @@ class RepairCaseWorkflow:
     async def _intake(self) -> bool:
         intake = self._start.intake
         try:
-            await self._activity("record_intake", self._start, workflow.now())
+            await self._activity("record_intake", self._start, workflow.now(), summary="record the intake")
         except ActivityError as err:
             self._intake_error = business_error(err)
             self._state.error = str(self._intake_error)
@@ -95,7 +95,8 @@ class RepairCaseWorkflow:
         self._state.stage = Stage.TRIAGE
         self._notify("customer", "accepted", name=intake.customer.name)
         result: TriageResult = await self._activity(
-            "triage_case", self._start.case_id, workflow.now(), result_type=TriageResult)
+            "triage_case", self._start.case_id, workflow.now(), result_type=TriageResult,
+            summary="triage: warranty, priority, service mode, SLA clocks")
         self._policy = result.policy
         s = self._state
         s.warranty, s.priority, s.service_mode = result.warranty, result.priority, result.service_mode
@@ -557,8 +558,9 @@ class RepairCaseWorkflow:
         s, intake = self._state, self._start.intake
         if self._ladder:
             s.escalation_level = case_escalation(s.sla.values())[0]
-        pending = [t.deadline for t in s.sla.values() if t.met_at is None and t.breached_at is None
-                   and not t.paused]
+        running = {name: t.deadline for name, t in s.sla.items()
+                   if t.met_at is None and t.breached_at is None and not t.paused}
+        following = min(running, key=running.__getitem__) if running else None
         updates = [
             sa.CASE_STAGE.value_set(s.stage.value),
             sa.CASE_CHANNEL.value_set(intake.channel.value),
@@ -572,17 +574,17 @@ class RepairCaseWorkflow:
             updates.append(sa.WARRANTY_STATUS.value_set(s.warranty.value))
         if s.technician_id:
             updates.append(sa.ASSIGNED_TECHNICIAN.value_set(s.technician_id))
-        updates.append(sa.SLA_DEADLINE.value_set(min(pending)) if pending else sa.SLA_DEADLINE.value_unset())
+        updates.append(sa.SLA_DEADLINE.value_set(running[following]) if following else sa.SLA_DEADLINE.value_unset())
         workflow.upsert_search_attributes(updates)
-        workflow.set_current_details(case_card(s, intake.product.category.value,
-                                               intake.product.serial_number, min(pending) if pending else None))
+        workflow.set_current_details(case_card(s, intake.product.category.value, intake.product.serial_number,
+                                               following))
 
 
 def dispatch_mode(category: str) -> ServiceMode:
     return ServiceMode.CARRY_IN if category in CARRY_IN_CATEGORIES else ServiceMode.ON_SITE
 
 
-def case_card(s: CaseState, category: str, serial: str, next_deadline: datetime | None) -> str:
+def case_card(s: CaseState, category: str, serial: str, next_target: str | None) -> str:
     """The Temporal UI's current details: what a supervisor reads first."""
     lines = [f"**{s.case_id}** · {s.priority or '-'} · {category} {serial} · {s.warranty or '-'}",
              f"Stage: **{s.stage.value}** · technician: {s.technician_id or 'unassigned'}"]
@@ -590,7 +592,8 @@ def case_card(s: CaseState, category: str, serial: str, next_deadline: datetime 
         lines.append(f"Quote v{s.quote.version}: {s.quote.total} {s.quote.currency}")
     if s.qc_failures or s.reworks:
         lines.append(f"QC failures: {s.qc_failures} · reworks: {s.reworks}")
-    deadline = next_deadline.strftime("%Y-%m-%d %H:%M UTC") if next_deadline else "none"
+    deadline = (f"{next_target} by {s.sla[next_target].deadline:%Y-%m-%d %H:%M:%S} UTC" if next_target
+                else "none running")
     breached = [t for t, v in s.sla.items() if v.breached_at]
     paused = [t for t, v in s.sla.items() if v.paused]
     lines.append(f"Next SLA deadline: {deadline} · escalation level {s.escalation_level}"
