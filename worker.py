@@ -6,6 +6,7 @@ the load needs, against one Temporal namespace and one PostgreSQL.
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 
 from temporalio.worker import Worker
 
@@ -15,12 +16,18 @@ from settings import Settings, get_settings
 from workflows import RepairCaseWorkflow
 
 
+# on SIGTERM, running activities get this long to finish before they are cancelled (and
+# retried elsewhere); docker-compose gives the worker 30 s before it kills it
+SHUTDOWN_GRACE = timedelta(seconds=20)
+
+
 def build_worker(client, settings: Settings, engine) -> Worker:
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[RepairCaseWorkflow],
         activities=activities.build(session_factory(engine), settings),
+        graceful_shutdown_timeout=SHUTDOWN_GRACE,
     )
 
 

@@ -1,10 +1,13 @@
 """Reference data for a dev or test database: the parts price list, the technicians and
 the dev API keys. Idempotent: rows already there are left as they are.
 
-    python -m devstack.seed        (seeds REPAIRFLOW_DATABASE_URL)
+    python -m devstack.seed                 (seeds REPAIRFLOW_DATABASE_URL)
+    python -m devstack.seed --catalog-only  (parts and technicians, no dev keys: for a
+                                             deployment whose keys come from REPAIRFLOW_API_KEYS)
 """
 import asyncio
 import hashlib
+import sys
 from decimal import Decimal
 
 from sqlalchemy.dialects.postgresql import insert
@@ -99,8 +102,8 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def rows() -> dict[type, list[dict]]:
-    return {
+def rows(dev_keys: bool = True) -> dict[type, list[dict]]:
+    tables = {
         Part: [dict(part_number=number, name=name, category=category.value,
                     unit_price=Decimal(price), currency=CURRENCY)
                for category, parts in PARTS.items() for number, (name, price) in parts.items()],
@@ -110,16 +113,19 @@ def rows() -> dict[type, list[dict]]:
         ApiKeyRecord: [dict(key_hash=key_hash(key), **meta.model_dump())
                        for key, meta in DEV_KEYS.items()],
     }
+    if not dev_keys:
+        del tables[ApiKeyRecord]
+    return tables
 
 
-async def seed(url: str) -> dict[str, int]:
+async def seed(url: str, dev_keys: bool = True) -> dict[str, int]:
     """Inserts the reference rows missing from the database at `url`; returns how many
     rows each table got."""
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
             added = {}
-            for table, values in rows().items():
+            for table, values in rows(dev_keys).items():
                 result = await conn.execute(insert(table).values(values).on_conflict_do_nothing())
                 added[table.__tablename__] = result.rowcount
             return added
@@ -129,4 +135,4 @@ async def seed(url: str) -> dict[str, int]:
 
 if __name__ == "__main__":
     from settings import get_settings
-    print(asyncio.run(seed(get_settings().database_url)))
+    print(asyncio.run(seed(get_settings().database_url, dev_keys="--catalog-only" not in sys.argv[1:])))

@@ -1,10 +1,12 @@
 """The test servers and the dev stack's database: schema, seed data, search attributes."""
+import asyncio
 from contextlib import asynccontextmanager
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
+from devstack.migrate import upgrade
 from devstack.seed import DEV_KEYS, PARTS, TECHNICIANS, key_hash, seed
 from devstack.temporal import INDEXED_TYPES
 from models.domain import Category
@@ -44,6 +46,21 @@ async def test_seed_is_idempotent(database_url):
     assert await counts(database_url) == before
     assert before == {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS),
                       "api_keys": len(DEV_KEYS)}
+
+
+async def test_a_catalog_only_seed_leaves_out_the_dev_keys(database_url):
+    admin = create_async_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text("DROP DATABASE IF EXISTS catalog_only"))
+            await conn.execute(text("CREATE DATABASE catalog_only"))
+    finally:
+        await admin.dispose()
+    url = make_url(database_url).set(database="catalog_only").render_as_string(hide_password=False)
+    await asyncio.to_thread(upgrade, url)
+    assert await seed(url, dev_keys=False) == {"parts": sum(map(len, PARTS.values())),
+                                               "technicians": len(TECHNICIANS)}
+    assert (await counts(url))["api_keys"] == 0
 
 
 async def test_every_category_has_priced_parts(database_url):
