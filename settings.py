@@ -7,11 +7,11 @@ from datetime import date, time
 from decimal import Decimal
 from functools import lru_cache
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.calendar import Calendar
-from models.sla import DEFAULT_SLA_MINUTES
+from models.sla import DEFAULT_SLA_MINUTES, Target
 
 
 class ApiKey(BaseModel):
@@ -67,6 +67,24 @@ class Settings(BaseSettings):
     sla_calendars: dict[str, CalendarConfig] = {}
     # closed days of every business-hours calendar
     sla_holidays: list[date] = []
+
+    @model_validator(mode="after")
+    def _sla_policy_is_sound(self) -> "Settings":
+        # refused when the process starts, not when a case first needs the broken calendar
+        for name, keys in (("sla_minutes", self.sla_minutes), ("sla_calendars", self.sla_calendars)):
+            unknown = set(keys) - set(DEFAULT_SLA_MINUTES)
+            if unknown:
+                raise ValueError(f"{name}: unknown priorities {sorted(unknown)}")
+        for priority, targets in self.sla_minutes.items():
+            unknown = set(targets) - {t.value for t in Target}
+            if unknown:
+                raise ValueError(f"sla_minutes: {priority}: unknown targets {sorted(unknown)}")
+        for priority in DEFAULT_SLA_MINUTES:
+            try:
+                self.sla_calendar(priority)
+            except (ValueError, KeyError) as err:  # ZoneInfo raises a KeyError subclass
+                raise ValueError(f"sla_calendars: {priority}: {err}") from None
+        return self
 
     def sla_table(self) -> dict[str, dict[str, float]]:
         table = {p: dict(t) for p, t in DEFAULT_SLA_MINUTES.items()}

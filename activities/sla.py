@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.base import ActivityBase
 from activities.steps import refresh_escalation
@@ -39,7 +40,11 @@ class SlaActivities(ActivityBase):
             row = await session.scalar(select(SlaTarget).where(
                 SlaTarget.case_id == step.case_id, SlaTarget.target == change.target).with_for_update())
             if fresh:
-                self._apply(row, change, step.at)
+                try:
+                    self._apply(row, change, step.at)
+                except ValueError as err:  # the calendar has no open hours that far ahead
+                    raise ApplicationError(str(err), [{"field": "minutes", "message": str(err)}],
+                                           type="InvalidInput", non_retryable=True) from None
                 await session.flush()
                 await refresh_escalation(session, step.case_id)
             return plan_of(row)

@@ -1,7 +1,7 @@
 """The one write path of a case step: its timeline event, keyed by (case, key), and the
 case row it changes, in the caller's transaction. A retried activity finds the event
 already there and writes nothing again."""
-from sqlalchemy import select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +35,9 @@ async def apply_step(session: AsyncSession, step: Step) -> bool:
             # a late finish is recorded too; the breach stays on record beside it
             .where(SlaTarget.case_id == step.case_id, SlaTarget.target.in_(step.sla_met),
                    SlaTarget.met_at.is_(None))
-            .values(met_at=step.at)
+            # met while waiting on the customer (at handover): the wait ends here
+            .values(met_at=step.at, paused_at=None, paused_seconds=SlaTarget.paused_seconds + func.coalesce(
+                func.extract("epoch", literal(step.at) - SlaTarget.paused_at), 0))
         )
         await refresh_escalation(session, step.case_id)
     return True

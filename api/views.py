@@ -135,13 +135,12 @@ async def timeline(session: AsyncSession, case_id: str) -> list[TimelineEventVie
 async def at_risk(session: AsyncSession, now: datetime, limit: int) -> list[AtRiskItem]:
     """Running SLA clocks of open cases, the least time left first: each case once, by its
     most urgent unmet target (a breached one stays listed, with negative time left)."""
-    urgent = (select(SlaTarget.case_id, SlaTarget.target, SlaTarget.deadline, SlaTarget.level)
+    urgent = (select(SlaTarget.case_id, SlaTarget.target, SlaTarget.deadline, SlaTarget.level, Case.stage,
+                     Case.priority, Case.technician_id, Case.escalation_level)
               .join(Case, Case.case_id == SlaTarget.case_id)
               .where(Case.status == "open", SlaTarget.met_at.is_(None), SlaTarget.paused_at.is_(None))
-              .distinct(SlaTarget.case_id).order_by(SlaTarget.case_id, SlaTarget.deadline).subquery())
+              .distinct(SlaTarget.case_id)
+              .order_by(SlaTarget.case_id, SlaTarget.deadline, SlaTarget.target).subquery())
     rows = (await session.execute(
-        select(urgent, Case.stage, Case.priority, Case.technician_id, Case.escalation_level)
-        .join(Case, Case.case_id == urgent.c.case_id).order_by(urgent.c.deadline).limit(limit))).all()
-    return [AtRiskItem(case_id=r.case_id, stage=r.stage, priority=r.priority, technician_id=r.technician_id,
-                       target=r.target, deadline=r.deadline, seconds_left=(r.deadline - now).total_seconds(),
-                       level=r.level, escalation_level=r.escalation_level) for r in rows]
+        select(urgent).order_by(urgent.c.deadline, urgent.c.case_id).limit(limit))).all()
+    return [AtRiskItem(**row._mapping, seconds_left=(row.deadline - now).total_seconds()) for row in rows]

@@ -4,7 +4,7 @@ A round-the-clock calendar counts every second; a business-hours calendar counts
 the opening hours of its working days, in its own time zone, skipping holidays.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # a calendar that cannot find an open hour within this many days is misconfigured
@@ -36,13 +36,15 @@ class Calendar:
         return f"{days} {self.opens:%H:%M}-{self.closes:%H:%M} {self.timezone}"
 
     def _windows(self, start: datetime):
-        """Open intervals from the day of `start` on, each clipped to begin at `start`."""
+        """Open intervals from the day of `start` on, each clipped to begin at `start`, in
+        UTC: a day that changes its clocks is an hour shorter or longer."""
         zone = ZoneInfo(self.timezone)
         day = start.astimezone(zone).date()
+        start = start.astimezone(UTC)
         for _ in range(SEARCH_DAYS):
             if day.weekday() in self.weekdays and day not in self.holidays:
-                opens = datetime.combine(day, self.opens, zone)
-                closes = datetime.combine(day, self.closes, zone)
+                opens = datetime.combine(day, self.opens, zone).astimezone(UTC)
+                closes = datetime.combine(day, self.closes, zone).astimezone(UTC)
                 if closes > start:
                     yield max(opens, start), closes
             day += timedelta(days=1)

@@ -26,7 +26,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 STAFF_TEMPLATES: dict[str, tuple[str, str]] = {
     "sla_warn": ("SLA at risk {case_id}", "Case {case_id} ({priority}) has used 75% of its '{target}' time; due {deadline}."),
     "sla_breach": ("SLA breached {case_id}", "Case {case_id} ({priority}) missed its '{target}' target due {deadline}."),
-    "sla_raise": ("Case raised to {priority} {case_id}", "Case {case_id} is at 150% of its '{target}' time (due {deadline}); priority raised to {priority}."),
+    "sla_raise": ("Case escalated, now {priority} {case_id}", "Case {case_id} is at 150% of its '{target}' time (due {deadline}); priority now {priority}."),
     "qc_rework_limit": ("QC failed {qc_failures} times {case_id}", "Case {case_id} failed QC {qc_failures} times; supervisor attention needed."),
     "follow_up": ("Follow-up needed {case_id}", "Case {case_id}: CSAT {csat}, NPS {nps}. {comments}"),
 }

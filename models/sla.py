@@ -1,5 +1,5 @@
 """SLA targets per priority, their escalation ladder and what meets them. Pure."""
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from typing import Iterable, Protocol

@@ -206,7 +206,8 @@ class SlaTarget(Base):
     paused_seconds: Mapped[float] = mapped_column(Float, default=0, server_default="0")  # wall clock
     paused_service_seconds: Mapped[float] = mapped_column(Float, default=0, server_default="0")
     __table_args__ = (
-        Index("ix_sla_targets_pending", "deadline", postgresql_where=text("met_at IS NULL")),
+        Index("ix_sla_targets_running", "case_id", "deadline",
+              postgresql_where=text("met_at IS NULL AND paused_at IS NULL")),
     )
 
 

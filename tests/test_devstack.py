@@ -48,15 +48,20 @@ async def test_seed_is_idempotent(database_url):
                       "api_keys": len(DEV_KEYS)}
 
 
-async def test_a_catalog_only_seed_leaves_out_the_dev_keys(database_url):
-    admin = create_async_engine(database_url, isolation_level="AUTOCOMMIT")
+async def fresh_database(url: str, name: str) -> str:
+    """An empty database `name` beside the one at `url`; returns its URL."""
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
-            await conn.execute(text("DROP DATABASE IF EXISTS catalog_only"))
-            await conn.execute(text("CREATE DATABASE catalog_only"))
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            await conn.execute(text(f"CREATE DATABASE {name}"))
     finally:
         await admin.dispose()
-    url = make_url(database_url).set(database="catalog_only").render_as_string(hide_password=False)
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+async def test_a_catalog_only_seed_leaves_out_the_dev_keys(database_url):
+    url = await fresh_database(database_url, "catalog_only")
     await asyncio.to_thread(upgrade, url)
     assert await seed(url, dev_keys=False) == {"parts": sum(map(len, PARTS.values())),
                                                "technicians": len(TECHNICIANS)}
@@ -97,3 +102,34 @@ async def test_settings_point_at_the_test_servers(settings, database_url, tempor
 
 async def test_time_skipping_server_starts(time_skipping_env):
     assert time_skipping_env.supports_time_skipping
+
+
+BEFORE_THE_LADDER = """
+INSERT INTO customers (id, phone, name, locale, tier) VALUES (1, '13800000000', 'Li', 'zh-CN', 'standard');
+INSERT INTO devices (id, serial_number, category, model, purchase_date) VALUES (1, 'SN-1', 'washer', 'X', '2024-01-01');
+INSERT INTO cases (case_id, customer_id, device_id, channel, stage, status, escalation_level, sla_breached,
+                   intake, created_at, updated_at)
+VALUES ('RC-OLD', 1, 1, 'phone', 'DIAGNOSIS', 'open', 2, true, '{}', '2026-11-01 08:00Z', '2026-11-01 09:00Z');
+INSERT INTO sla_targets (case_id, target, deadline, breached_at) VALUES
+    ('RC-OLD', 'assigned', '2026-11-01 08:15Z', '2026-11-01 08:15Z'),
+    ('RC-OLD', 'diagnosis_started', '2026-11-01 10:00Z', NULL);
+INSERT INTO timeline_events (case_id, key, at, type, stage, actor, data) VALUES
+    ('RC-OLD', 'technician_assigned-1', '2026-11-01 09:00Z', 'technician_assigned', 'DIAGNOSIS', 'agent:a', '{}');
+"""
+
+
+async def test_the_ladder_migration_brings_earlier_clocks_along(database_url):
+    """Before revision 0002 a breach left level 0 and a late finish left no met_at."""
+    url = await fresh_database(database_url, "before_the_ladder")
+    await asyncio.to_thread(upgrade, url, "0001")
+    async with connect(url) as conn:
+        for statement in filter(str.strip, BEFORE_THE_LADDER.split(";")):
+            await conn.execute(text(statement))
+        await conn.commit()
+    await asyncio.to_thread(upgrade, url)
+    async with connect(url) as conn:
+        rows = {r.target: r for r in (await conn.execute(text(
+            "SELECT target, level, met_at, paused_seconds FROM sla_targets WHERE case_id = 'RC-OLD'"))).all()}
+    assert (rows["assigned"].level, rows["assigned"].met_at.isoformat()) == (2, "2026-11-01T09:00:00+00:00")
+    assert (rows["diagnosis_started"].level, rows["diagnosis_started"].met_at) == (0, None)
+    assert rows["assigned"].paused_seconds == 0

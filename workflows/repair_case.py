@@ -100,6 +100,9 @@ class RepairCaseWorkflow:
         self._policy = result.policy
         s = self._state
         s.warranty, s.priority, s.service_mode = result.warranty, result.priority, result.service_mode
+        # a worker still on the code before the ladder may have run the triage: no plans then,
+        # and the case keeps one breach timer per target like the cases of that code
+        self._ladder = self._ladder and bool(result.plans)
         if self._ladder:
             s.sla = {t: SlaTargetState(deadline=p.deadline, warn_at=p.warn_at, escalate_at=p.escalate_at)
                      for t, p in result.plans.items()}
@@ -165,10 +168,12 @@ class RepairCaseWorkflow:
 
     async def _climb_ladder(self, target: str) -> None:
         """Walks one target's ladder (warn, breach, raise), each rung once at its time; a
-        target met in time ends it, a pause holds it, an extension re-plans it."""
+        target met ends it, a pause holds it, an extension re-plans it (and may re-arm
+        rungs already climbed, so the top of the ladder waits too)."""
         sla = self._state.sla[target]
-        while not self._settled(sla) and (rung := sla.next_rung()) is not None:
-            due, changes = sla.due(rung), self._clock_changes[target]
+        while not self._settled(sla):
+            rung, changes = sla.next_rung(), self._clock_changes[target]
+            due = sla.due(rung) if rung else None
             timeout = None if due is None else max(0.0, (due - workflow.now()).total_seconds())
             try:
                 await workflow.wait_condition(
@@ -180,7 +185,7 @@ class RepairCaseWorkflow:
                 pass
             # an action holding the lock may be the one that meets the target just in time
             async with self._lock:
-                if not self._settled(sla) and self._clock_changes[target] == changes:
+                if rung and not self._settled(sla) and self._clock_changes[target] == changes:
                     await self._escalate(target, rung)
 
     async def _escalate(self, target: str, rung: Rung) -> None:
@@ -191,7 +196,7 @@ class RepairCaseWorkflow:
         priority = Priority(raised(s.priority)) if rung is Rung.RAISE else s.priority
         detail = {"target": target, "due": due.isoformat(), "deadline": sla.deadline.isoformat(),
                   "armed": sla.armed}
-        if rung is Rung.RAISE:
+        if priority != s.priority:
             detail["priority"] = {"from": s.priority.value, "to": priority.value}
         step = self._make_step(f"sla_{rung}", SYSTEM, s.stage, detail,
                                CaseFields(priority=priority if priority != s.priority else None),
@@ -203,7 +208,9 @@ class RepairCaseWorkflow:
         if rung is Rung.BREACH:
             sla.breached_at = step.at
         s.priority = priority
-        self._notify(AUDIENCE[rung], f"sla_{rung}", key=f"sla_{rung}-{target}-{sla.armed}", target=target,
+        # before anyone is assigned, the case's assignee is the dispatch desk
+        audience = AUDIENCE[rung] if rung is not Rung.WARN or s.technician_id else "dispatcher"
+        self._notify(audience, f"sla_{rung}", key=f"sla_{rung}-{target}-{sla.armed}", target=target,
                      deadline=sla.deadline.isoformat(), technician_id=s.technician_id)
         self._published()
 
@@ -397,6 +404,7 @@ class RepairCaseWorkflow:
     @workflow.update
     async def reassign_technician(self, actor: Actor, data: Reassignment) -> CaseState:
         async with self._acting(Action.REASSIGNMENT):
+            self._check_reassignment(data)
             s = self._state
             await self._step("technician_reassigned", actor, s.stage,
                              {"technician_id": data.technician_id, "previous": s.technician_id,
@@ -453,6 +461,9 @@ class RepairCaseWorkflow:
     @reassign_technician.validator
     def _check_reassign(self, actor: Actor, data: Reassignment) -> None:
         self._check(Action.REASSIGNMENT)
+        self._check_reassignment(data)
+
+    def _check_reassignment(self, data: Reassignment) -> None:
         if data.technician_id == self._state.technician_id:
             raise invalid_input("technician_id", f"the case is already with {data.technician_id}")
 
@@ -523,6 +534,7 @@ class RepairCaseWorkflow:
         for target in sla_met:
             if target in self._state.sla and self._state.sla[target].met_at is None:
                 self._state.sla[target].met_at = step.at
+                self._state.sla[target].paused = False  # a met clock waits on nobody
 
     async def _activity(self, name: str, *args: Any, result_type: type | None = None,
                         summary: str | None = None) -> Any:

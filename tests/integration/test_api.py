@@ -32,8 +32,10 @@ BODIES = {
     "handover": {"accepted": True, "signed_by": "Wang Fang", "remarks": None},
     "callback": {"reached": True, "csat": 5, "nps": 9, "comments": "ok"},
     "cancel": {"reason": "customer bought a new one"},
+    "reassignment": {"technician_id": "T-002", "reason": "T-001 is off sick"},
+    "sla/extension": {"target": "resolved", "minutes": 60, "reason": "parts on back order"},
 }
-# the role column of the table in DESIGN §4
+# the role column of the table in DESIGN §4, and the supervisor's SLA actions
 ALLOWED = {
     "remote-resolution": {"agent"},
     "assignment": {"agent", "supervisor"},
@@ -44,6 +46,8 @@ ALLOWED = {
     "handover": {"agent", "technician"},
     "callback": {"agent"},
     "cancel": {"agent", "supervisor"},
+    "reassignment": {"supervisor"},
+    "sla/extension": {"supervisor"},
 }
 BAD_KEYS = {
     "no header": {},
@@ -314,10 +318,11 @@ async def test_a_technician_cannot_act_on_a_case_assigned_to_another(api):
 # stage -> actions (with a role allowed to take them) that the stage does not allow
 WRONG_STAGE = {
     "DISPATCH": [("remote-resolution", AGENT), ("quote/decision", AGENT), ("handover", AGENT),
-                 ("callback", AGENT)],
+                 ("callback", AGENT), ("reassignment", SUPERVISOR)],
     "QUOTE_APPROVAL": [("assignment", SUPERVISOR), ("repair", TECH), ("qc", TECH)],
     "REPAIR": [("diagnosis", TECH), ("quote/decision", AGENT), ("qc", SUPERVISOR), ("handover", TECH)],
-    "CLOSED": [("callback", AGENT), ("cancel", SUPERVISOR), ("remote-resolution", AGENT)],
+    "CLOSED": [("callback", AGENT), ("cancel", SUPERVISOR), ("remote-resolution", AGENT),
+               ("reassignment", SUPERVISOR), ("sla/extension", SUPERVISOR)],
     "CANCELLED": [("assignment", AGENT), ("cancel", AGENT)],
 }
 

@@ -24,7 +24,8 @@ from api.app import create_app
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RUNGS = ("warn", "breach", "raise")
-AUDIENCE = {"warn": "assignee", "breach": "supervisor", "raise": "manager"}
+# who hears of each rung of a case nobody has been assigned yet
+AUDIENCE = {"warn": "dispatcher", "breach": "supervisor", "raise": "manager"}
 # intake bodies that triage to each priority
 BY_PRIORITY = {
     "P1": dict(category="fridge", safety_hazard=True),
@@ -207,16 +208,50 @@ async def test_waiting_on_the_customer_pauses_the_resolution_clock(ts_cases, tim
 
     await skip_to(env, datetime.fromisoformat(resolved["warn_at"]) + timedelta(seconds=1))
     assert await rows_become(sessions, cid, 1) == [("warn", "resolved", 1)]
+
+    async def told():
+        return await staff_messages(sessions, cid) == [("sla_warn", "assignee")]  # T-001 now has it
+    assert await eventually(told)
+    await ts_cases.repair(cid)
+    case = await ts_cases.qc(cid, True)  # handed back: waiting on the customer again
+    assert case["sla"]["targets"]["resolved"]["paused"] is True
+    await env.sleep(timedelta(hours=2))
+    case = await ts_cases.handover(cid)
+    resolved = case["sla"]["targets"]["resolved"]
+    # met while waiting: the clock stops paused no more, its wait counted
+    assert (resolved["status"], resolved["paused"]) == ("met", False)
+    assert 32 * 3600 <= resolved["paused_seconds"] < 32 * 3600 + 120
     types = [e["type"] for e in await ts_cases.timeline(cid)]
-    assert types.count("sla_paused") == 1 and types.count("sla_resumed") == 1
+    assert types.count("sla_paused") == 2 and types.count("sla_resumed") == 1
+
+
+async def test_a_pause_on_business_hours_gives_back_only_open_hours(ts_cases, time_skipping_env, sessions):
+    env = time_skipping_env
+    monday = await next_monday_9am(env)
+    await skip_to(env, monday - timedelta(hours=13))  # Sunday evening: the clocks start Monday 09:00
+    case = await ts_cases.open(intake_body())  # P3: resolved within 48 open hours
+    cid = case["case_id"]
+    # Monday to Friday are 45 open hours, Saturday 09:00-12:00 the last 3
+    saturday = monday + timedelta(days=5)
+    assert near(case["sla"]["targets"]["resolved"]["deadline"], saturday.replace(hour=12))
+    await skip_to(env, monday.replace(hour=10))
+    await ts_cases.assign(cid)
+    await ts_cases.diagnose(cid, [("WSH-DRAIN-PUMP", 1)])
+    await skip_to(env, monday.replace(hour=10) + timedelta(days=1))  # a day later: 9 open hours
+    case = await ts_cases.decide(cid, True)
+    resolved = case["sla"]["targets"]["resolved"]
+    assert abs(resolved["paused_seconds"] - 24 * 3600) < 60
+    # Saturday 12:00 plus 9 open hours: Saturday's last 6, then Monday 09:00-12:00
+    assert near(resolved["deadline"], (monday + timedelta(days=7)).replace(hour=12))
+    assert await ladder_rows(sessions, cid) == []
 
 
 async def test_an_extension_moves_the_deadline_and_rearms_the_ladder(ts_cases, time_skipping_env, sessions):
     env = time_skipping_env
     case = await ts_cases.open(intake_body(**BY_PRIORITY["P1"]))
     cid = case["case_id"]
-    await env.sleep(timedelta(minutes=16))
-    assert [r for r, _, _ in await rows_become(sessions, cid, 2)] == ["warn", "breach"]
+    await env.sleep(timedelta(minutes=23))  # the whole ladder of the 15-minute target
+    assert [r for r, _, _ in await rows_become(sessions, cid, 3)] == ["warn", "breach", "raise"]
     assert (await search_attributes(env, cid))["SlaBreached"] is True
 
     body = {"target": "assigned", "minutes": 30, "reason": "customer asked for an afternoon visit"}
@@ -231,8 +266,8 @@ async def test_an_extension_moves_the_deadline_and_rearms_the_ladder(ts_cases, t
     assert datetime.fromisoformat(attributes["SlaDeadline"]) == datetime.fromisoformat(target["deadline"])
 
     await skip_to(env, created + timedelta(minutes=46))
-    rows = await rows_become(sessions, cid, 4)
-    assert [r for r, _, _ in rows] == ["warn", "breach", "warn", "breach"]
+    rows = await rows_become(sessions, cid, 5)
+    assert [r for r, _, _ in rows] == ["warn", "breach", "raise", "warn", "breach"]
     extended = [e for e in await ts_cases.timeline(cid) if e["type"] == "sla_extended"]
     assert [(e["actor"], e["data"]["minutes"], e["data"]["reason"]) for e in extended] == [
         ("supervisor:dev-supervisor", 30, body["reason"])]
@@ -246,7 +281,9 @@ async def test_a_worker_killed_across_a_deadline_escalates_once_when_back(settin
     """On the dev server with a scaled clock (the time-skipping server will not move past a
     timer while no worker polls): P1's 15 minutes to assign become 3.6 seconds."""
     scaled = own_queue(settings)
-    extra = {"REPAIRFLOW_TIME_SCALE": "0.004"}
+    # only the target to assign is short; the others fall due long after the test
+    extra = {"REPAIRFLOW_TIME_SCALE": "0.004",
+             "REPAIRFLOW_SLA_MINUTES": '{"P1": {"diagnosis_started": 6000, "resolved": 60000}}'}
     async with serving(create_app(scaled)) as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
         cases = Cases(http)
         first = start_worker(scaled, **extra)
@@ -260,7 +297,7 @@ async def test_a_worker_killed_across_a_deadline_escalates_once_when_back(settin
         # nobody polls while the 75, 100 and 150 % rungs fall due
         await asyncio.sleep(max(0.0, (deadline - datetime.now(UTC)).total_seconds()) + 1)
         assert await ladder_rows(sessions, cid) == []
-        told = [("sla_warn", "assignee"), ("sla_breach", "supervisor"), ("sla_raise", "manager")]
+        told = [(f"sla_{rung}", AUDIENCE[rung]) for rung in RUNGS]
 
         async def all_told():
             return await staff_messages(sessions, cid) == told

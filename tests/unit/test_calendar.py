@@ -84,3 +84,13 @@ def test_a_calendar_closed_for_years_says_so():
     every_day = frozenset(date(2026, 11, 23) + timedelta(days=n) for n in range(4 * 366))
     with pytest.raises(ValueError, match="no open hours"):
         Calendar(holidays=every_day).add(at(23, 9), H)
+
+
+def test_a_day_that_changes_its_clocks_counts_real_time():
+    # New York springs forward at 02:00 on 8 March 2026: that day's 00:00-23:00 is 22 hours long
+    new_york = ZoneInfo("America/New_York")
+    calendar = Calendar(timezone="America/New_York", weekdays=frozenset(range(7)), opens=time(0), closes=time(23))
+    start = datetime(2026, 3, 8, 0, 0, tzinfo=new_york)
+    assert calendar.between(start, datetime(2026, 3, 8, 23, 0, tzinfo=new_york)) == 22 * H
+    assert calendar.add(start, 10 * H) == datetime(2026, 3, 8, 11, 0, tzinfo=new_york)
+    assert calendar.add(start, 10 * H).astimezone(timezone.utc) - start.astimezone(timezone.utc) == timedelta(hours=10)

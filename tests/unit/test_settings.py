@@ -1,6 +1,9 @@
 """SLA policy configuration: which calendar each priority's clock runs on."""
 from datetime import date, time
 
+import pytest
+from pydantic import ValidationError
+
 from settings import CalendarConfig, Settings
 
 
@@ -33,3 +36,15 @@ def test_calendars_come_from_the_environment(monkeypatch):
     settings = Settings()
     assert settings.sla_calendar("P2").label == "24x7"
     assert settings.sla_calendar("P3").holidays == {date(2027, 2, 17)}
+
+
+@pytest.mark.parametrize("policy", [
+    {"sla_calendars": {"P3": {"timezone": "Mars/Olympus"}}},
+    {"sla_calendars": {"P9": {}}},
+    {"sla_calendars": {"P2": {"opens": "18:00", "closes": "09:00"}}},
+    {"sla_minutes": {"P0": {"assigned": 5}}},
+    {"sla_minutes": {"P1": {"asigned": 5}}},
+])
+def test_a_broken_sla_policy_is_refused_at_start(policy):
+    with pytest.raises(ValidationError):
+        Settings(**policy)
