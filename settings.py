@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "repair-cases"
+    # seconds an API call waits for the case workflow's answer before a 503
+    answer_timeout: float = 30.0
 
     # Keys given here are accepted next to the hashed keys stored in the api_keys table.
     api_keys: dict[str, ApiKey] = {}

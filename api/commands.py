@@ -6,7 +6,8 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import (Client, RPCTimeoutOrCancelledError, WithStartWorkflowOperation,
+                               WorkflowUpdateFailedError)
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError, TemporalError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -20,8 +21,6 @@ from models.stages import Action
 log = logging.getLogger("repairflow.api")
 
 WORKFLOW = "RepairCaseWorkflow"
-# an HTTP caller should not hang on a stuck worker; the workflow may still apply it later
-ANSWER_TIMEOUT = 30.0
 
 UPDATES: dict[Action, str] = {
     Action.REMOTE_RESOLUTION: "record_remote_resolution",
@@ -77,9 +76,12 @@ def _closed(err: RPCError) -> bool:
     return err.status == RPCStatusCode.NOT_FOUND or "already completed" in err.message
 
 
-async def _answer(call: Awaitable[T]) -> T:
+async def _answer(call: Awaitable[T], timeout: float) -> T:
+    """The workflow's answer, or an API error. An HTTP caller does not hang on a stuck
+    worker past `timeout` seconds; the workflow may still apply the change later."""
+    deadline = asyncio.timeout(timeout)
     try:
-        async with asyncio.timeout(ANSWER_TIMEOUT):
+        async with deadline:
             return await call
     except WorkflowUpdateFailedError as err:
         raise _update_failed(err) from err
@@ -90,7 +92,10 @@ async def _answer(call: Awaitable[T]) -> T:
             raise WorkflowClosed() from err
         log.warning("temporal call failed: %s %s", err.status, err.message)
         raise temporal_unavailable() from err
-    except TimeoutError as err:
+    except (TimeoutError, RPCTimeoutOrCancelledError) as err:
+        # the SDK reports its wait cut short as its own error, whoever cut it
+        if isinstance(err, RPCTimeoutOrCancelledError) and not deadline.expired():
+            raise asyncio.CancelledError() from err
         raise temporal_unavailable("the case workflow did not answer in time; "
                                    "the change may still be applied, check the case") from err
     except TemporalError as err:
@@ -98,7 +103,8 @@ async def _answer(call: Awaitable[T]) -> T:
         raise temporal_unavailable() from err
 
 
-async def open_case(client: Client, task_queue: str, start: CaseStart, *, reuse_running: bool) -> CaseState:
+async def open_case(client: Client, task_queue: str, start: CaseStart, *, reuse_running: bool,
+                    timeout: float) -> CaseState:
     """Starts the case workflow and waits until intake and triage are written.
 
     `reuse_running` (an idempotency key was given): a retry joins the workflow the first
@@ -119,9 +125,11 @@ async def open_case(client: Client, task_queue: str, start: CaseStart, *, reuse_
                        f"{intake.fault.description[:80]}",
     )
     return await _answer(client.execute_update_with_start_workflow(
-        "intake_recorded", start_workflow_operation=op, result_type=CaseState))
+        "intake_recorded", start_workflow_operation=op, result_type=CaseState), timeout)
 
 
-async def act(client: Client, case_id: str, action: Action, actor: Actor, body: BaseModel) -> CaseState:
+async def act(client: Client, case_id: str, action: Action, actor: Actor, body: BaseModel, *,
+              timeout: float) -> CaseState:
     handle = client.get_workflow_handle(case_id)
-    return await _answer(handle.execute_update(UPDATES[action], args=[actor, body], result_type=CaseState))
+    return await _answer(handle.execute_update(UPDATES[action], args=[actor, body], result_type=CaseState),
+                         timeout)

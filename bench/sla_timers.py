@@ -203,12 +203,12 @@ def p1_intake(run: str, n: int) -> Intake:
                     severity=Severity.TOTAL_FAILURE))
 
 
-async def open_p1_case(client: Client, task_queue: str, intake: Intake) -> str:
+async def open_p1_case(client: Client, settings: Settings, intake: Intake) -> str:
     """Starts the case workflow as the API does, a fresh random id per clash."""
     for _ in range(ID_ATTEMPTS):
         start = CaseStart(case_id=random_case_id(datetime.now(UTC).date()), intake=intake, actor=BENCH)
         try:
-            await open_case(client, task_queue, start, reuse_running=False)
+            await open_case(client, settings.task_queue, start, reuse_running=False, timeout=settings.answer_timeout)
             return start.case_id
         except WorkflowAlreadyStartedError:
             continue
@@ -228,7 +228,7 @@ async def open_cases(client: Client, settings: Settings, engine: AsyncEngine, ba
     async def one(n: int) -> None:
         async with gate:
             started = time.monotonic()
-            case_id = await open_p1_case(client, settings.task_queue, p1_intake(run, n))
+            case_id = await open_p1_case(client, settings, p1_intake(run, n))
             took.append(time.monotonic() - started)
             rungs = await expected_rungs(engine, [case_id])
         baseline.arm(rungs)

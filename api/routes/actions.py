@@ -124,7 +124,8 @@ def _endpoint(spec: Spec):
         case_id = case.case_id
         await session.close()  # no connection held while the workflow works
         try:
-            await commands.act(svc.temporal, case_id, spec.action, principal.actor, body)
+            await commands.act(svc.temporal, case_id, spec.action, principal.actor, body,
+                               timeout=svc.settings.answer_timeout)
         except commands.WorkflowClosed as err:
             raise await _closed(session, spec.action, case_id) from err
         view = await case_view(session, case_id)

@@ -73,7 +73,8 @@ async def _start(session: AsyncSession, svc: Services, principal: Principal, int
         await session.close()  # no connection held while the workflow works
         start = CaseStart(case_id=case_id, intake=intake, actor=principal.actor, idempotency_key=key)
         try:
-            await commands.open_case(svc.temporal, svc.settings.task_queue, start, reuse_running=key is not None)
+            await commands.open_case(svc.temporal, svc.settings.task_queue, start, reuse_running=key is not None,
+                                     timeout=svc.settings.answer_timeout)
         except WorkflowAlreadyStartedError:
             continue
         except (commands.DuplicateOpenCase, commands.WorkflowClosed) as err:

@@ -1,8 +1,12 @@
 """The supervisor's actions over HTTP: reassignment, SLA extension and the at-risk board
-(the extension's effect on the ladder is in test_sla_ladder.py)."""
+(the extension's effect on the ladder is in test_sla_ladder.py); and a stuck worker."""
 from datetime import datetime
 
+import httpx
+
+from api.app import create_app
 from tests.integration.cases import AGENT, SUPERVISOR, TECH, intake_body
+from tests.integration.conftest import own_queue, serving
 
 REASON = {"reason": "T-001 is off sick"}
 
@@ -88,3 +92,13 @@ async def test_the_at_risk_board_orders_open_cases_by_time_left(cases, http):
     assert (response.status_code, response.json()["error"]["code"]) == (403, "forbidden")
     response = await http.get("/api/v1/sla/at-risk", params={"limit": 0}, headers=SUPERVISOR)
     assert response.status_code == 422
+
+
+async def test_a_stuck_worker_is_a_503_not_a_hang(settings, sessions):
+    """Nobody polls this API's task queue: it answers 503 after its timeout, and says so."""
+    stuck = own_queue(settings, answer_timeout=1.5)
+    async with serving(create_app(stuck)) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        response = await http.post("/api/v1/cases", json=intake_body(), headers=AGENT)
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "temporal_unavailable"
+    assert "did not answer in time" in response.json()["error"]["message"]
