@@ -1,43 +1,18 @@
 """The running system for integration tests: a worker and the API on the real servers
 started by tests/conftest.py, and the same pair on the time-skipping test server."""
-import asyncio
 import os
 import re
-import socket
 import uuid
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from clients import create_engine, session_factory
 from tests.integration.cases import Cases
+from tests.integration.running import serving, system
 from worker import build_worker
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@asynccontextmanager
-async def serving(app):
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture(scope="session")
@@ -95,18 +70,6 @@ async def cases(http, temporal_client, request):
 def ts_settings(settings, time_skipping_env):
     target = time_skipping_env.client.service_client.config.target_host
     return settings.model_copy(update={"temporal_address": target, "task_queue": f"ts-{uuid.uuid4().hex[:8]}"})
-
-
-@asynccontextmanager
-async def system(client, settings, engine):
-    """A worker and the API for `settings`; yields the API's base URL."""
-    async with build_worker(client, settings, engine), serving(create_app(settings)) as url:
-        yield url
-
-
-def own_queue(settings, **changes):
-    """`settings` with `changes` on a task queue of its own, so its worker reads them."""
-    return settings.model_copy(update={"task_queue": f"own-{uuid.uuid4().hex[:8]}", **changes})
 
 
 @pytest.fixture(scope="session")

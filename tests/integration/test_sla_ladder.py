@@ -17,9 +17,7 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 
 from models.tables import EscalationRecord, Notification, TimelineEvent
 from tests.integration.cases import SUPERVISOR, Cases, intake_body
-from tests.integration.conftest import own_queue, serving, system
-from tests.integration.test_timers import eventually
-from tests.integration.test_worker_restart import start_worker
+from tests.integration.running import eventually, own_queue, serving, start_worker, system
 from api.app import create_app
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

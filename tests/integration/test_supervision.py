@@ -6,7 +6,7 @@ import httpx
 
 from api.app import create_app
 from tests.integration.cases import AGENT, SUPERVISOR, TECH, intake_body
-from tests.integration.conftest import own_queue, serving
+from tests.integration.running import own_queue, serving
 
 REASON = {"reason": "T-001 is off sick"}
 

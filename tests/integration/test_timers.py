@@ -1,22 +1,12 @@
 """Timers that run for days — quote expiry, callback due and unreachable, SLA breach —
 on the time-skipping test server, through the same API, worker and PostgreSQL."""
-import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from models.tables import EscalationRecord, Notification
 from tests.integration.cases import intake_body
-
-
-async def eventually(check, seconds: float = 20.0):
-    """Timers fire on the server; the worker records them a moment later."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        result = await check()
-        if result or asyncio.get_running_loop().time() > deadline:
-            return result
-        await asyncio.sleep(0.1)
+from tests.integration.running import eventually
 
 
 async def stage_becomes(cases, case_id: str, stage: str) -> dict:

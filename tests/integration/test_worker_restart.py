@@ -1,12 +1,7 @@
 """A worker killed in the middle of a case: a new worker picks the case up and finishes
 it, and PostgreSQL holds every step exactly once."""
 import asyncio
-import os
 import signal
-import subprocess
-import sys
-import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,32 +11,19 @@ from api.app import create_app
 from models.tables import (CallbackRecord, DiagnosisRecord, HandoverRecord, Notification, QcResult,
                            QuoteRecord, RepairRecord, Review, TimelineEvent)
 from tests.integration.cases import Cases
-from tests.integration.conftest import serving
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def start_worker(settings, **env: str) -> subprocess.Popen:
-    """`python worker.py` as its own process, for `settings` and any REPAIRFLOW_* in `env`."""
-    env = os.environ | env | {
-        "REPAIRFLOW_DATABASE_URL": settings.database_url,
-        "REPAIRFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
-        "REPAIRFLOW_TASK_QUEUE": settings.task_queue,
-    }
-    return subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+from tests.integration.running import own_queue, serving, start_worker
 
 
 @pytest.fixture
-async def own_queue(settings, temporal_client):
+async def unpolled_api(settings):
     """An API on a task queue that only the subprocess workers poll."""
-    isolated = settings.model_copy(update={"task_queue": f"restart-{uuid.uuid4().hex[:8]}"})
+    isolated = own_queue(settings)
     async with serving(create_app(isolated)) as url, httpx.AsyncClient(base_url=url, timeout=120) as http:
         yield isolated, Cases(http)
 
 
-async def test_killed_worker_loses_and_duplicates_nothing(own_queue, sessions):
-    settings, cases = own_queue
+async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions):
+    settings, cases = unpolled_api
     first = start_worker(settings)
     second = None
     try:

@@ -1,0 +1,68 @@
+"""Helpers that run the system's parts for the integration tests: the API served on a free
+port, a worker beside it, a worker as its own process, and waiting for what a worker
+records a moment after a timer fires."""
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import uvicorn
+
+from api.app import create_app
+from devstack.temporal import free_port
+from worker import build_worker
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@asynccontextmanager
+async def serving(app):
+    """Serves `app` on a free local port; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@asynccontextmanager
+async def system(client, settings, engine):
+    """A worker and the API for `settings`; yields the API's base URL."""
+    async with build_worker(client, settings, engine), serving(create_app(settings)) as url:
+        yield url
+
+
+def own_queue(settings, **changes):
+    """`settings` with `changes` on a task queue of its own, so its worker reads them."""
+    return settings.model_copy(update={"task_queue": f"own-{uuid.uuid4().hex[:8]}", **changes})
+
+
+def start_worker(settings, **env: str) -> subprocess.Popen:
+    """`python worker.py` as its own process, for `settings` and any REPAIRFLOW_* in `env`;
+    its output goes where pytest captures the test's."""
+    env = os.environ | env | {
+        "REPAIRFLOW_DATABASE_URL": settings.database_url,
+        "REPAIRFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
+        "REPAIRFLOW_TASK_QUEUE": settings.task_queue,
+    }
+    return subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+
+
+async def eventually(check, seconds: float = 20.0):
+    """Timers fire on the server; the worker records them a moment later."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        result = await check()
+        if result or asyncio.get_running_loop().time() > deadline:
+            return result
+        await asyncio.sleep(0.1)
