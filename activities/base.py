@@ -1,11 +1,11 @@
 """What every activity class shares: a session factory and the settings."""
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.steps import apply_step
-from models.payloads import Step
+from activities.events import record_event
+from models.payloads import CaseEvent
 from settings import Settings
 
 
@@ -15,7 +15,7 @@ class ActivityBase:
         self.settings = settings
 
     @asynccontextmanager
-    async def step(self, step: Step) -> AsyncIterator[tuple[AsyncSession, bool]]:
-        """A transaction holding the step; `fresh` is False on a retry that finds it done."""
+    async def recording(self, event: CaseEvent) -> AsyncIterator[tuple[AsyncSession, bool]]:
+        """A transaction holding the event; `fresh` is False on a retry that finds it done."""
         async with self.sessions.begin() as session:
-            yield session, await apply_step(session, step)
+            yield session, await record_event(session, event)

@@ -1,30 +1,25 @@
 """Intake and triage: the two steps the system takes on its own when a case arrives."""
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.base import ActivityBase
+from activities.events import record_event
 from activities.sla import new_target, plan_of
-from activities.steps import apply_step
+from models import errors
 from models.domain import SYSTEM, Intake
-from models.payloads import CaseFields, CasePolicy, CaseStart, Step, TriageResult
+from models.events import EventType
+from models.payloads import CaseEvent, CaseFields, CasePolicy, IntakeInput, TriageInput, TriageResult
 from models.sla import Target
 from models.stages import Stage, after_triage
 from models.tables import Case, Customer, Device, HandoverRecord, SlaTarget, TimelineEvent
 from models.triage import PriorRepair, TriageRules, triage
 
 
-def duplicate(case_id: str) -> ApplicationError:
-    return ApplicationError(f"case {case_id} is already open for this serial number", case_id,
-                            type="DuplicateOpenCase", non_retryable=True)
-
-
 class IntakeActivities(ActivityBase):
     @activity.defn(name="record_intake")
-    async def record_intake(self, start: CaseStart, at: datetime) -> None:
+    async def record_intake(self, given: IntakeInput) -> None:
+        start, at = given.start, given.at
         intake = start.intake
         async with self.sessions.begin() as session:
             if await session.get(Case, start.case_id) is not None:
@@ -42,19 +37,19 @@ class IntakeActivities(ActivityBase):
             open_case = await session.scalar(
                 select(Case.case_id).where(Case.device_id == device_id, Case.status == "open").with_for_update())
             if open_case is not None:
-                raise duplicate(open_case)
+                raise errors.duplicate_open_case(open_case)
             session.add(Case(
                 case_id=start.case_id, customer_id=customer_id, device_id=device_id,
                 channel=intake.channel.value, stage=Stage.INTAKE.value, status="open",
                 idempotency_key=start.idempotency_key, escalation_level=0, sla_breached=False,
                 intake=intake.model_dump(mode="json"), created_at=at, updated_at=at))
-            session.add(TimelineEvent(case_id=start.case_id, key="case_created-1", at=at, type="case_created",
+            session.add(TimelineEvent(case_id=start.case_id, key="case_created-1", at=at, type=EventType.CASE_CREATED,
                                       stage=Stage.INTAKE.value, actor=str(start.actor),
                                       data={"channel": intake.channel.value}))
 
     @activity.defn(name="triage_case")
-    async def triage_case(self, case_id: str, at: datetime) -> TriageResult:
-        s = self.settings
+    async def triage_case(self, given: TriageInput) -> TriageResult:
+        case_id, at, s = given.case_id, given.at, self.settings
         async with self.sessions.begin() as session:
             case = await session.get(Case, case_id)
             assert case is not None, case_id
@@ -68,13 +63,13 @@ class IntakeActivities(ActivityBase):
             rules = TriageRules(s.warranty_months_default, s.warranty_months,
                                 s.repaired_part_warranty_days, frozenset(s.critical_categories))
             result = triage(intake, at.date(), PriorRepair(prior[0], prior[1].date()) if prior else None, rules)
-            step = Step(case_id=case_id, key="triaged-1", type="triaged", at=at, actor=SYSTEM,
+            event = CaseEvent(case_id=case_id, key="triaged-1", type=EventType.TRIAGED, at=at, actor=SYSTEM,
                         stage=after_triage(result.service_mode),
                         data={"reasons": list(result.reasons), "priority": result.priority.value,
                               "warranty": result.warranty.value, "service_mode": result.service_mode.value},
                         fields=CaseFields(priority=result.priority, warranty=result.warranty,
                                           service_mode=result.service_mode, repeat_of=result.repeat_of))
-            await apply_step(session, step)
+            await record_event(session, event)
             await session.execute(insert(SlaTarget).values(
                 [new_target(s, case_id, t.value, result.priority.value, at) for t in Target]
             ).on_conflict_do_nothing())

@@ -8,8 +8,8 @@ from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities.base import ActivityBase
-from models.messages import render
-from models.payloads import Notice
+from models.messages import DELIVERY_ATTEMPTS, Audience, render
+from models.payloads import DeliveryStatus, Notice
 from models.tables import Notification
 
 log = logging.getLogger("repairflow.notify")
@@ -18,29 +18,30 @@ DONE = ("sent", "logged")
 
 class NotifyActivities(ActivityBase):
     @activity.defn(name="notify")
-    async def notify(self, notice: Notice) -> str:
+    async def notify(self, notice: Notice) -> DeliveryStatus:
         subject, body = render(notice.template, notice.params.get("locale", "zh-CN"), notice.params)
         async with self.sessions.begin() as session:
             await session.execute(insert(Notification).values(
-                dedupe_key=notice.key, case_id=notice.case_id, audience=notice.audience,
-                template=notice.template, subject=subject, body=body, status="pending", attempts=0,
+                dedupe_key=notice.key, case_id=notice.case_id, audience=notice.audience.value,
+                template=notice.template.value, subject=subject, body=body, status="pending", attempts=0,
                 created_at=notice.at).on_conflict_do_nothing(index_elements=["dedupe_key"]))
             row = await session.scalar(
                 select(Notification).where(Notification.dedupe_key == notice.key).with_for_update())
+            assert row is not None, notice.key
             if row.status in DONE:
-                return row.status
+                return "sent" if row.status == "sent" else "logged"
             row.attempts += 1
-            urls = (self.settings.notify_customer_urls if notice.audience == "customer"
+            urls = (self.settings.notify_customer_urls if notice.audience is Audience.CUSTOMER
                     else self.settings.notify_staff_urls)
             if not urls:
                 log.info("[%s → %s] %s: %s", notice.case_id, notice.audience, subject, body)
                 row.status, row.sent_at = "logged", notice.at
-                return row.status
+                return "logged"
             sent = await asyncio.to_thread(send, urls, subject, body)
             if sent:
                 row.status, row.sent_at, row.error = "sent", notice.at, None
-                return row.status
-            last = activity.info().attempt >= 5
+                return "sent"
+            last = activity.info().attempt >= DELIVERY_ATTEMPTS
             row.status, row.error = ("failed" if last else "pending"), "apprise could not deliver"
         if last:
             return "failed"

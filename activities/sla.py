@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.base import ActivityBase
-from activities.steps import refresh_escalation
+from activities.events import refresh_escalation
+from models import errors
 from models.payloads import SlaClockChange, SlaPlan
 from models.sla import LADDER, Rung, budget_seconds, rung_times
 from models.tables import SlaTarget
@@ -35,18 +35,18 @@ def plan_of(row: SlaTarget) -> SlaPlan:
 class SlaActivities(ActivityBase):
     @activity.defn(name="change_sla_clock")
     async def change_sla_clock(self, change: SlaClockChange) -> SlaPlan:
-        step = change.step
-        async with self.step(step) as (session, fresh):
+        event = change.event
+        async with self.recording(event) as (session, fresh):
             row = await session.scalar(select(SlaTarget).where(
-                SlaTarget.case_id == step.case_id, SlaTarget.target == change.target).with_for_update())
+                SlaTarget.case_id == event.case_id, SlaTarget.target == change.target).with_for_update())
+            assert row is not None, (event.case_id, change.target)
             if fresh:
                 try:
-                    self._apply(row, change, step.at)
+                    self._apply(row, change, event.at)
                 except ValueError as err:  # the calendar has no open hours that far ahead
-                    raise ApplicationError(str(err), [{"field": "minutes", "message": str(err)}],
-                                           type="InvalidInput", non_retryable=True) from None
+                    raise errors.invalid_input("minutes", str(err)) from None
                 await session.flush()
-                await refresh_escalation(session, step.case_id)
+                await refresh_escalation(session, event.case_id)
             return plan_of(row)
 
     def _apply(self, row: SlaTarget, change: SlaClockChange, at: datetime) -> None:

@@ -1,9 +1,9 @@
-"""Changes to a case go to its workflow as Temporal updates; this module turns their
-outcomes into API errors (codes per DESIGN §4)."""
+"""Changes to a case go to its workflow as Temporal updates, called by method reference;
+this module turns their outcomes into API errors (docs/api.md)."""
 import asyncio
 import logging
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from pydantic import BaseModel
 from temporalio.client import (Client, RPCTimeoutOrCancelledError, WithStartWorkflowOperation,
@@ -12,28 +12,29 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import ApplicationError, TemporalError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import ApiError, invalid, temporal_unavailable
+from api.errors import business, temporal_unavailable
+from models import errors
 from models import search_attributes as sa
 from models.domain import Actor
 from models.payloads import CaseStart, CaseState
 from models.stages import Action
+from workflows import RepairCaseWorkflow
 
 log = logging.getLogger("repairflow.api")
 
-WORKFLOW = "RepairCaseWorkflow"
-
-UPDATES: dict[Action, str] = {
-    Action.REMOTE_RESOLUTION: "record_remote_resolution",
-    Action.ASSIGNMENT: "assign_technician",
-    Action.DIAGNOSIS: "record_diagnosis",
-    Action.QUOTE_DECISION: "decide_quote",
-    Action.REPAIR: "record_repair",
-    Action.QC: "record_qc",
-    Action.HANDOVER: "record_handover",
-    Action.CALLBACK: "record_callback",
-    Action.CANCEL: "cancel",
-    Action.REASSIGNMENT: "reassign_technician",
-    Action.SLA_EXTENSION: "extend_sla",
+W = RepairCaseWorkflow
+UPDATES: dict[Action, Callable[..., Awaitable[CaseState]]] = {
+    Action.REMOTE_RESOLUTION: W.record_remote_resolution,
+    Action.ASSIGNMENT: W.assign_technician,
+    Action.DIAGNOSIS: W.record_diagnosis,
+    Action.QUOTE_DECISION: W.decide_quote,
+    Action.REPAIR: W.record_repair,
+    Action.QC: W.record_qc,
+    Action.HANDOVER: W.record_handover,
+    Action.CALLBACK: W.record_callback,
+    Action.CANCEL: W.cancel,
+    Action.REASSIGNMENT: W.reassign_technician,
+    Action.SLA_EXTENSION: W.extend_sla,
 }
 
 T = TypeVar("T")
@@ -44,28 +45,13 @@ class WorkflowClosed(Exception):
     the stage the database holds."""
 
 
-class DuplicateOpenCase(Exception):
-    def __init__(self, case_id: str):
-        super().__init__(case_id)
-        self.case_id = case_id
-
-
-def _detail(err: ApplicationError) -> Any:
-    return err.details[0] if err.details else None
-
-
 def _update_failed(err: WorkflowUpdateFailedError) -> Exception:
     cause = err.cause
     if not isinstance(cause, ApplicationError):
         log.warning("update failed without an application error: %r", cause)
         return temporal_unavailable()
-    if cause.type == "InvalidStage":
-        return ApiError(409, "invalid_stage", cause.message, stage=_detail(cause))
-    if cause.type == "InvalidInput":
-        fields = _detail(cause)
-        return invalid(fields if isinstance(fields, list) else [], cause.message)
-    if cause.type == "DuplicateOpenCase":
-        return DuplicateOpenCase(str(_detail(cause)))
+    if errors.kind_of(cause) is not None:
+        return business(cause)
     if cause.type == "AcceptedUpdateCompletedWorkflow":
         return WorkflowClosed()
     log.warning("update failed: %s %s", cause.type, cause.message)
@@ -113,7 +99,7 @@ async def open_case(client: Client, task_queue: str, start: CaseStart, *, reuse_
     """
     intake = start.intake
     op = WithStartWorkflowOperation(
-        WORKFLOW, start, id=start.case_id, task_queue=task_queue,
+        RepairCaseWorkflow.run, start, id=start.case_id, task_queue=task_queue,
         id_conflict_policy=(WorkflowIDConflictPolicy.USE_EXISTING if reuse_running
                             else WorkflowIDConflictPolicy.FAIL),
         search_attributes=TypedSearchAttributes([
@@ -125,11 +111,11 @@ async def open_case(client: Client, task_queue: str, start: CaseStart, *, reuse_
                        f"{intake.fault.description[:80]}",
     )
     return await _answer(client.execute_update_with_start_workflow(
-        "intake_recorded", start_workflow_operation=op, result_type=CaseState), timeout)
+        RepairCaseWorkflow.intake_recorded, start_workflow_operation=op), timeout)
 
 
 async def act(client: Client, case_id: str, action: Action, actor: Actor, body: BaseModel, *,
               timeout: float) -> CaseState:
     handle = client.get_workflow_handle(case_id)
-    return await _answer(handle.execute_update(UPDATES[action], args=[actor, body], result_type=CaseState),
-                         timeout)
+    update = UPDATES[action]
+    return await _answer(handle.execute_update(update, args=[actor, body], result_type=CaseState), timeout)

@@ -9,7 +9,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from temporalio.exceptions import ApplicationError
+
 from api.schemas import ErrorEnvelope
+from models import errors
+from models.domain import NUL_MESSAGE
+from models.errors import ErrorKind
 
 log = logging.getLogger("repairflow.api")
 
@@ -21,20 +26,39 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
               415: "unsupported_media_type", 429: "too_many_requests"}
 
 
+# each business error kind as the API answers it: status, code, and the name its detail goes by
+KINDS: dict[ErrorKind, tuple[int, str, str]] = {
+    ErrorKind.INVALID_STAGE: (409, "invalid_stage", "stage"),
+    ErrorKind.DUPLICATE_OPEN_CASE: (409, "duplicate_open_case", "case_id"),
+    ErrorKind.INVALID_INPUT: (422, "validation_error", "fields"),
+}
+
+
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, *,
-                 headers: dict[str, str] | None = None, **extra: Any):
+                 headers: dict[str, str] | None = None, kind: ErrorKind | None = None, **extra: Any):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-        self.headers, self.extra = headers, extra
+        self.headers, self.kind, self.extra = headers, kind, extra
+
+
+def business(err: ApplicationError) -> ApiError:
+    """The answer to a business error, raised by the workflow or by the API's own checks."""
+    kind = errors.kind_of(err)
+    assert kind is not None, err
+    status, code, detail_name = KINDS[kind]
+    detail = errors.detail(err)
+    if kind is ErrorKind.INVALID_INPUT and not isinstance(detail, list):
+        detail = []
+    return ApiError(status, code, err.message, kind=kind, **{detail_name: detail})
 
 
 def not_found(case_id: str) -> ApiError:
     return ApiError(404, "not_found", f"case {case_id} not found")
 
 
-def invalid(fields: list[dict[str, str]], message: str = "invalid input") -> ApiError:
-    return ApiError(422, "validation_error", message, fields=fields)
+def invalid(fields: list[errors.FieldError], message: str = errors.INVALID_INPUT) -> ApiError:
+    return business(errors.invalid_fields(fields, message))
 
 
 def temporal_unavailable(message: str = "the workflow service is unavailable; try again") -> ApiError:
@@ -63,9 +87,9 @@ async def _api_error(request: Request, err: ApiError) -> JSONResponse:
 
 
 async def _validation(request: Request, err: RequestValidationError) -> JSONResponse:
-    fields = [{"field": "body" if e.get("type") == "json_invalid" else field_name(tuple(e.get("loc", ()))),
+    fields: list[errors.FieldError] = [{"field": "body" if e.get("type") == "json_invalid" else field_name(tuple(e.get("loc", ()))),
                "message": clean_message(e.get("msg", "invalid"))} for e in err.errors()]
-    return envelope(422, "validation_error", "invalid input", fields=fields)
+    return await _api_error(request, invalid(fields))
 
 
 async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
@@ -87,10 +111,10 @@ async def _dbapi(request: Request, err: DBAPIError) -> JSONResponse:
     # the API only reads, so a NUL that PostgreSQL refuses came with the request (path or query)
     if getattr(err.orig, "sqlstate", None) != NUL_IN_TEXT:
         return await _unexpected(request, err)
-    fields = [{"field": name, "message": "must not contain a NUL character"}
-              for name, value in [*request.path_params.items(), *request.query_params.items()] if "\x00" in value]
-    return envelope(422, "validation_error", "invalid input",
-                    fields=fields or [{"field": "request", "message": "must not contain a NUL character"}])
+    fields: list[errors.FieldError] = [
+        {"field": name, "message": NUL_MESSAGE}
+        for name, value in [*request.path_params.items(), *request.query_params.items()] if "\x00" in value]
+    return await _api_error(request, invalid(fields or [{"field": "request", "message": NUL_MESSAGE}]))
 
 
 async def _os_error(request: Request, err: OSError) -> JSONResponse:

@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from models.sla import Target
 
 
+NUL_MESSAGE = "must not contain a NUL character"
+
+
 def _has_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -31,7 +34,7 @@ class Strict(BaseModel):
     def _no_nul(cls, value: object) -> object:
         # PostgreSQL text cannot hold NUL: refused here, it never reaches a write that would fail
         if _has_nul(value):
-            raise ValueError("must not contain a NUL character")
+            raise ValueError(NUL_MESSAGE)
         return value
 
 
@@ -212,12 +215,23 @@ class SlaExtension(Strict):
     reason: Text
 
 
+class Role(StrEnum):
+    AGENT = "agent"
+    TECHNICIAN = "technician"
+    SUPERVISOR = "supervisor"
+    SYSTEM = "system"  # the workflow itself: timers, triage, the review
+
+
+# the roles an API key can carry
+HUMAN_ROLES = frozenset({Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR})
+
+
 class Actor(BaseModel):
-    role: Literal["agent", "technician", "supervisor", "system"]
+    role: Role
     id: str
 
     def __str__(self) -> str:
         return f"{self.role}:{self.id}"
 
 
-SYSTEM = Actor(role="system", id="repairflow")
+SYSTEM = Actor(role=Role.SYSTEM, id="repairflow")

@@ -1,4 +1,37 @@
-"""Notification texts per milestone and locale. Pure."""
+"""Notification texts per milestone and locale, and who they go to. Pure."""
+
+from enum import StrEnum
+
+
+class Audience(StrEnum):
+    """Who a message goes to."""
+
+    CUSTOMER = "customer"
+    ASSIGNEE = "assignee"  # the case's technician
+    DISPATCHER = "dispatcher"  # the dispatch desk, the assignee of a case nobody holds yet
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"  # the service manager
+
+
+# tries to deliver one message before it is recorded as failed
+DELIVERY_ATTEMPTS = 5
+
+
+class Template(StrEnum):
+    ACCEPTED = "accepted"
+    TECHNICIAN_ASSIGNED = "technician_assigned"
+    QUOTE_READY = "quote_ready"
+    REPAIR_STARTED = "repair_started"
+    READY_FOR_HANDOVER = "ready_for_handover"
+    RETURNED_UNREPAIRED = "returned_unrepaired"
+    CALLBACK_SURVEY = "callback_survey"
+    CLOSED = "closed"
+    SLA_WARN = "sla_warn"
+    SLA_BREACH = "sla_breach"
+    SLA_RAISE = "sla_raise"
+    QC_REWORK_LIMIT = "qc_rework_limit"
+    FOLLOW_UP = "follow_up"
+
 
 TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "zh-CN": {

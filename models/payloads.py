@@ -1,15 +1,20 @@
-"""Payloads that cross the Temporal boundary: workflow input, activity arguments and
-results, and the live state the workflow answers queries with."""
+"""Payloads that cross the Temporal boundary: the workflow's input, one input model per
+activity (named after it), activity results, and the live state the workflow answers
+queries with. Fields are only ever added, with defaults: cases in flight carry the
+older shapes."""
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from models.domain import Actor, Intake, PartQty, Priority, ServiceMode, Warranty
+from models.domain import (Actor, Callback, Diagnosis, Handover, Intake, PartQty, Priority, QcCheck, Repair,
+                           ServiceMode, Warranty)
+from models.events import EscalationKind, EventType
+from models.messages import Audience, Template
 from models.pricing import Quote
-from models.sla import LADDER, Rung
-from models.stages import Stage
+from models.sla import LADDER, Rung, Target
+from models.stages import CaseStatus, Stage
 
 
 class CaseStart(BaseModel):
@@ -30,18 +35,18 @@ class CaseFields(BaseModel):
     sla_breached: bool | None = None
 
 
-class Step(BaseModel):
-    """One recorded step of a case: a timeline event keyed by (case_id, key), the stage
-    it leaves the case in, and the case columns it changes, written in one transaction."""
+class CaseEvent(BaseModel):
+    """One timeline event of a case, keyed by (case_id, key), with the stage it leaves the
+    case in and the case columns it changes: written together in one transaction."""
     case_id: str
     key: str
-    type: str
+    type: EventType
     at: datetime
     actor: Actor
     stage: Stage
     data: dict[str, Any] = Field(default_factory=dict)
     fields: CaseFields = Field(default_factory=CaseFields)
-    sla_met: list[str] = Field(default_factory=list)
+    sla_met: list[Target] = Field(default_factory=list)
     # escalations run beside the stage machine and must never move the case's stage
     moves_stage: bool = True
 
@@ -76,8 +81,9 @@ class TriageResult(BaseModel):
 
 
 class SlaClockChange(BaseModel):
-    """Pause, resume or extend one SLA clock; `step` is its timeline event."""
-    step: Step
+    """Input of change_sla_clock: pause, resume or extend one SLA clock; `event` is its
+    timeline event."""
+    event: CaseEvent
     target: str
     kind: Literal["pause", "resume", "extend"]
     minutes: float = 0  # extend: service minutes, before REPAIRFLOW_TIME_SCALE
@@ -85,6 +91,7 @@ class SlaClockChange(BaseModel):
 
 
 class QuoteRequest(BaseModel):
+    """Input of price_quote."""
     case_id: str
     version: int
     parts: list[PartQty]
@@ -94,20 +101,97 @@ class QuoteRequest(BaseModel):
 
 
 class Notice(BaseModel):
-    """A message to send once: `key` makes it unique across retries."""
+    """Input of notify: a message to send once; `key` makes it unique across retries."""
     case_id: str
     key: str
-    audience: str  # customer | supervisor | assignee | manager
-    template: str
+    audience: Audience
+    template: Template
     params: dict[str, Any] = Field(default_factory=dict)
     at: datetime
 
 
 class Escalation(BaseModel):
-    kind: str  # sla_breach | qc_rework_limit | follow_up
+    kind: EscalationKind
     level: int
     target: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
+
+
+DeliveryStatus = Literal["sent", "logged", "failed"]
+
+
+class IntakeInput(BaseModel):
+    """Input of record_intake."""
+    start: CaseStart
+    at: datetime
+
+
+class TriageInput(BaseModel):
+    """Input of triage_case."""
+    case_id: str
+    at: datetime
+
+
+class DiagnosisInput(BaseModel):
+    """Input of record_diagnosis: the diagnosis and the quote priced from it."""
+    event: CaseEvent
+    seq: int
+    diagnosis: Diagnosis
+    quote: Quote
+    expires_at: datetime | None
+
+
+class QuoteDecisionInput(BaseModel):
+    """Input of record_quote_decision."""
+    event: CaseEvent
+    version: int
+    status: Literal["approved", "declined", "expired"]
+    note: str | None = None
+
+
+class RepairInput(BaseModel):
+    """Input of record_repair."""
+    event: CaseEvent
+    seq: int
+    repair: Repair
+
+
+class QcInput(BaseModel):
+    """Input of record_qc."""
+    event: CaseEvent
+    seq: int
+    qc: QcCheck
+
+
+class HandoverInput(BaseModel):
+    """Input of record_handover."""
+    event: CaseEvent
+    seq: int
+    handover: Handover
+    repaired: bool
+
+
+class CallbackInput(BaseModel):
+    """Input of record_callback; no survey when the customer was never reached."""
+    event: CaseEvent
+    seq: int
+    outcome: Literal["reached", "not_reached", "unreachable"]
+    callback: Callback | None = None
+
+
+class EscalationInput(BaseModel):
+    """Input of record_escalation."""
+    event: CaseEvent
+    escalation: Escalation
+
+
+class ReviewInput(BaseModel):
+    """Input of record_review."""
+    event: CaseEvent
+    outcome: Literal["closed", "cancelled"]
+    qc_failures: int
+    reworks: int
+    repaired: bool
 
 
 class SlaTargetState(BaseModel):
@@ -140,7 +224,7 @@ class CaseState(BaseModel):
     """What the workflow knows now; the answer to the `state` query and to updates."""
     case_id: str
     stage: Stage
-    status: str
+    status: CaseStatus
     priority: Priority | None = None
     warranty: Warranty | None = None
     service_mode: ServiceMode | None = None

@@ -1,10 +1,12 @@
 """SLA targets per priority, their escalation ladder and what meets them. Pure."""
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from models.calendar import Calendar
+from models.events import EscalationKind, EventType
+from models.messages import Audience, Template
 from models.stages import Stage
 
 
@@ -14,7 +16,7 @@ class Target(StrEnum):
     RESOLVED = "resolved"
 
 
-# minutes, from DESIGN §3
+# minutes (docs/sla.md)
 DEFAULT_SLA_MINUTES: dict[str, dict[str, float]] = {
     "P1": {"assigned": 15, "diagnosis_started": 2 * 60, "resolved": 24 * 60},
     "P2": {"assigned": 60, "diagnosis_started": 8 * 60, "resolved": 36 * 60},
@@ -23,19 +25,25 @@ DEFAULT_SLA_MINUTES: dict[str, dict[str, float]] = {
 }
 
 
-def met_by(step: str) -> tuple[Target, ...]:
-    """Which targets a recorded step satisfies."""
-    return {
-        "assignment": (Target.ASSIGNED,),
-        "diagnosis": (Target.DIAGNOSIS_STARTED,),
-        "handover": (Target.RESOLVED,),
-        # solved on the phone: nobody needs to be sent any more
-        "remote_resolved": tuple(Target),
-    }.get(step, ())
+MET_BY: dict[EventType, tuple[Target, ...]] = {
+    EventType.TECHNICIAN_ASSIGNED: (Target.ASSIGNED,),
+    EventType.DIAGNOSED: (Target.DIAGNOSIS_STARTED,),
+    # the device is back with the customer, repaired or not, or the customer is compensated
+    EventType.HANDOVER_ACCEPTED: (Target.RESOLVED,),
+    EventType.RETURNED_UNREPAIRED: (Target.RESOLVED,),
+    EventType.COMPENSATION_AGREED: (Target.RESOLVED,),
+    # solved on the phone: nobody needs to be sent any more
+    EventType.REMOTE_RESOLVED: tuple(Target),
+}
+
+
+def met_by(event: EventType) -> tuple[Target, ...]:
+    """Which targets an event satisfies."""
+    return MET_BY.get(event, ())
 
 
 class Rung(StrEnum):
-    """The escalation ladder of one target, in order (DESIGN §3)."""
+    """The escalation ladder of one target, in order (docs/sla.md)."""
     WARN = "warn"        # 75 %: warn the assignee
     BREACH = "breach"    # 100 %: the deadline passed; the supervisor is told
     RAISE = "raise"      # 150 %: priority up one level; the service manager is told
@@ -44,7 +52,17 @@ class Rung(StrEnum):
 LADDER: tuple[Rung, ...] = tuple(Rung)
 FRACTION = {Rung.WARN: 0.75, Rung.BREACH: 1.0, Rung.RAISE: 1.5}
 # who hears of each rung
-AUDIENCE = {Rung.WARN: "assignee", Rung.BREACH: "supervisor", Rung.RAISE: "manager"}
+AUDIENCE = {Rung.WARN: Audience.ASSIGNEE, Rung.BREACH: Audience.SUPERVISOR, Rung.RAISE: Audience.MANAGER}
+EVENT = {Rung.WARN: EventType.SLA_WARN, Rung.BREACH: EventType.SLA_BREACH, Rung.RAISE: EventType.SLA_RAISE}
+NOTICE = {Rung.WARN: Template.SLA_WARN, Rung.BREACH: Template.SLA_BREACH, Rung.RAISE: Template.SLA_RAISE}
+ESCALATION = {Rung.WARN: EscalationKind.SLA_WARN, Rung.BREACH: EscalationKind.SLA_BREACH,
+              Rung.RAISE: EscalationKind.SLA_RAISE}
+# cases begun before the ladder: one breach event per target
+PRE_LADDER_BREACH = {Target.ASSIGNED: EventType.SLA_BREACH_ASSIGNED,
+                     Target.DIAGNOSIS_STARTED: EventType.SLA_BREACH_DIAGNOSIS_STARTED,
+                     Target.RESOLVED: EventType.SLA_BREACH_RESOLVED}
+# what each change of a clock is called in the timeline
+CLOCK_EVENTS = {"pause": EventType.SLA_PAUSED, "resume": EventType.SLA_RESUMED, "extend": EventType.SLA_EXTENDED}
 # the clock that stops while the case waits on the customer, and the stages of that wait
 PAUSABLE = Target.RESOLVED
 WAITING_ON_CUSTOMER = frozenset({Stage.QUOTE_APPROVAL, Stage.HANDOVER})
@@ -63,7 +81,6 @@ def rung_times(calendar: Calendar, started: datetime, budget: float, paused: flo
 def raised(priority: str) -> str:
     """One level more urgent; P1 stays P1."""
     return f"P{max(1, int(priority[1]) - 1)}"
-
 
 
 class TargetLike(Protocol):

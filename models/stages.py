@@ -1,9 +1,13 @@
 """The case stage machine as data, with the pure functions that walk it.
 
 Workflow update validators and the API both use these, so a wrong-stage action is
-refused the same way everywhere.
+refused the same way everywhere, and every stage change the workflow makes passes
+`move`, so the table cannot drift from the behaviour.
 """
 from enum import StrEnum
+from typing import Literal
+
+from models import errors
 
 
 class Stage(StrEnum):
@@ -77,11 +81,16 @@ ACTION_STAGES: dict[Action, frozenset[Stage]] = {
 }
 
 
-class InvalidStage(Exception):
-    def __init__(self, action: Action | str, stage: Stage):
-        super().__init__(f"{action} is not allowed while the case is in stage {stage}")
-        self.action = action
-        self.stage = stage
+CaseStatus = Literal["open", "closed", "cancelled"]
+
+
+class IllegalTransition(Exception):
+    """A stage change the table does not allow: a defect in the workflow, so it fails the
+    workflow task (retried once the code is fixed) rather than the case."""
+
+    def __init__(self, frm: Stage, to: Stage):
+        super().__init__(f"the stage machine does not allow {frm} → {to}")
+        self.frm, self.to = frm, to
 
 
 def allowed(action: Action, stage: Stage) -> bool:
@@ -90,19 +99,33 @@ def allowed(action: Action, stage: Stage) -> bool:
 
 def require(action: Action, stage: Stage) -> None:
     if not allowed(action, stage):
-        raise InvalidStage(action, stage)
+        raise errors.invalid_stage(action, stage)
 
 
 def can_move(frm: Stage, to: Stage) -> bool:
     return to in TRANSITIONS[frm]
 
 
-def status_of(stage: Stage) -> str:
+def move(frm: Stage, to: Stage) -> Stage:
+    """Every stage change of a case passes here."""
+    if not can_move(frm, to):
+        raise IllegalTransition(frm, to)
+    return to
+
+
+def status_of(stage: Stage) -> CaseStatus:
     if stage == Stage.CLOSED:
         return "closed"
     if stage == Stage.CANCELLED:
         return "cancelled"
     return "open"
+
+
+# ---- the next stage after each step; the workflow asks these, never names a stage itself
+
+
+def after_intake() -> Stage:
+    return Stage.TRIAGE
 
 
 def after_triage(service_mode: str) -> Stage:
@@ -113,6 +136,10 @@ def after_remote_guidance(resolved: bool) -> Stage:
     return Stage.CALLBACK if resolved else Stage.DISPATCH
 
 
+def after_assignment() -> Stage:
+    return Stage.DIAGNOSIS
+
+
 def after_diagnosis(quote_total_is_zero: bool) -> Stage:
     return Stage.REPAIR if quote_total_is_zero else Stage.QUOTE_APPROVAL
 
@@ -120,6 +147,10 @@ def after_diagnosis(quote_total_is_zero: bool) -> Stage:
 def after_quote_decision(approved: bool) -> Stage:
     # declined or expired: the device goes back to the customer unrepaired
     return Stage.REPAIR if approved else Stage.HANDOVER
+
+
+def after_repair() -> Stage:
+    return Stage.QC
 
 
 def after_qc(passed: bool) -> Stage:
@@ -135,3 +166,16 @@ def after_handover(accepted: bool, resolution: str | None) -> Stage:
 def after_callback(reached: bool) -> Stage:
     # an unanswered call leaves the callback open until it is reached or times out
     return Stage.REVIEW if reached else Stage.CALLBACK
+
+
+def after_callback_unreachable() -> Stage:
+    return Stage.REVIEW
+
+
+def after_cancel() -> Stage:
+    # the review still runs, so a cancelled case feeds the closed loop too
+    return Stage.REVIEW
+
+
+def after_review(cancelled: bool) -> Stage:
+    return Stage.CANCELLED if cancelled else Stage.CLOSED

@@ -58,6 +58,11 @@ def default_service_mode(intake: Intake) -> ServiceMode:
     return ServiceMode.ON_SITE
 
 
+def dispatch_mode(category: str) -> ServiceMode:
+    """Remote guidance did not solve it: a technician goes out, or the device comes in."""
+    return ServiceMode.CARRY_IN if category in CARRY_IN_CATEGORIES else ServiceMode.ON_SITE
+
+
 def triage(intake: Intake, today: date, prior: PriorRepair | None, rules: TriageRules) -> Triage:
     reasons: list[str] = []
     repeat_of = repeat_repair(prior, today, rules)

@@ -1,4 +1,4 @@
-"""Human actions on a case (DESIGN §4). Each is a Temporal update on the case's
+"""Human actions on a case (docs/api.md). Each is a Temporal update on the case's
 workflow, whose validator is the authority on the stage; the checks here answer the
 common refusals without a round trip and in the order 404, 403, 422, 409."""
 from collections.abc import Awaitable, Callable
@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import commands
 from api.auth import Principal, authenticated, forbidden, require
 from api.deps import Services, db, services
-from api.errors import ApiError, invalid, not_found, responses, temporal_unavailable
+from api.errors import ApiError, business, invalid, not_found, responses, temporal_unavailable
 from api.schemas import CaseView
 from api.views import case_view
+from models import errors
 from models.domain import (Assignment, Callback, Cancel, Diagnosis, Handover, PartQty, QcCheck,
                            QuoteDecision, Reassignment, RemoteResolution, Repair, SlaExtension)
 from models.stages import TERMINAL, Action, Stage, allowed
@@ -87,8 +88,7 @@ SPECS = (
 
 
 def invalid_stage(action: Action, stage: str) -> ApiError:
-    return ApiError(409, "invalid_stage", f"{action.value} is not allowed while the case is in stage {stage}",
-                    stage=stage)
+    return business(errors.invalid_stage(action, stage))
 
 
 def acting(spec: Spec):

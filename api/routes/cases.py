@@ -10,10 +10,12 @@ from api import commands
 from api.auth import Principal, authenticated, role
 from api.case_ids import keyed_case_id, random_case_id
 from api.deps import Services, db, services
-from api.errors import ApiError, invalid, not_found, responses, temporal_unavailable
+from api.errors import ApiError, business, invalid, not_found, responses, temporal_unavailable
 from api.schemas import CaseList, CaseStatus, CaseView, Timeline
 from api.views import BadCursor, case_page, case_view, timeline
+from models import errors
 from models.domain import Intake, Priority
+from models.errors import ErrorKind
 from models.payloads import CaseStart
 from models.stages import Stage
 from models.tables import Case, Device
@@ -44,8 +46,7 @@ INTAKE_EXAMPLES = {
 
 
 def duplicate(case_id: str) -> ApiError:
-    return ApiError(409, "duplicate_open_case", f"case {case_id} is already open for this serial number",
-                    case_id=case_id)
+    return business(errors.duplicate_open_case(case_id))
 
 
 async def _by_key(session: AsyncSession, key: str) -> str | None:
@@ -77,12 +78,15 @@ async def _start(session: AsyncSession, svc: Services, principal: Principal, int
                                      timeout=svc.settings.answer_timeout)
         except WorkflowAlreadyStartedError:
             continue
-        except (commands.DuplicateOpenCase, commands.WorkflowClosed) as err:
+        except (ApiError, commands.WorkflowClosed) as err:
+            refused = isinstance(err, ApiError) and err.kind is ErrorKind.DUPLICATE_OPEN_CASE
+            if isinstance(err, ApiError) and not refused:
+                raise
             # the workflow refused the intake, or ended before answering: say why from the database
             if key and (mine := await _by_key(session, key)):
                 return mine, True  # the same key's first attempt, under another day's id
-            if isinstance(err, commands.DuplicateOpenCase):
-                raise duplicate(err.case_id) from err
+            if refused:
+                raise
             if open_id := await _open_case_for(session, intake.product.serial_number):
                 raise duplicate(open_id) from err
             raise temporal_unavailable("the case workflow ended before recording the intake") from err

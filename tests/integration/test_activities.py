@@ -9,13 +9,16 @@ from sqlalchemy import func, select
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.case_steps import CaseStepActivities
+from activities.case_records import CaseRecordActivities
 from activities.intake import IntakeActivities
 from activities.notify import NotifyActivities
 from activities.review import ReviewActivities
 from models.domain import (Actor, Callback, Customer, Diagnosis, Fault, Handover, Intake,
                            PartQty, Product, QcCheck, Repair)
-from models.payloads import CaseStart, Escalation, Notice, QuoteRequest, Step
+from models.events import EscalationKind, EventType
+from models.payloads import (CallbackInput, CaseEvent, CaseStart, DiagnosisInput, Escalation, EscalationInput,
+                             HandoverInput, IntakeInput, Notice, QcInput, QuoteDecisionInput, QuoteRequest,
+                             RepairInput, ReviewInput, TriageInput)
 from models.stages import Stage
 from models.tables import (CallbackRecord, Case, DiagnosisRecord, EscalationRecord, HandoverRecord,
                            Notification, QcResult, QuoteLineRecord, QuoteRecord, RepairRecord, Review,
@@ -30,12 +33,12 @@ def now() -> datetime:
 
 @pytest.fixture
 async def acts(sessions, settings):
-    return (IntakeActivities(sessions, settings), CaseStepActivities(sessions, settings),
+    return (IntakeActivities(sessions, settings), CaseRecordActivities(sessions, settings),
             ReviewActivities(sessions, settings), NotifyActivities(sessions, settings))
 
 
 async def twice(fn, *args):
-    """Run an activity as a first attempt and as a retry of the same step."""
+    """Run an activity as a first attempt and as a retry of the same event."""
     env = ActivityEnvironment()
     first = await env.run(fn, *args)
     second = await env.run(fn, *args)
@@ -56,24 +59,24 @@ def start(serial: str | None = None) -> CaseStart:
                       fault=Fault(description="leaks water")))
 
 
-def step(case_id: str, type_: str, stage: Stage, **kw) -> Step:
-    return Step(case_id=case_id, key=f"{type_}-1", type=type_, at=now(), actor=TECH, stage=stage, **kw)
+def event(case_id: str, type_: EventType, stage: Stage, **kw) -> CaseEvent:
+    return CaseEvent(case_id=case_id, key=f"{type_}-1", type=type_, at=now(), actor=TECH, stage=stage, **kw)
 
 
 async def opened(acts) -> str:
     intake, *_ = acts
     s = start()
     env = ActivityEnvironment()
-    await env.run(intake.record_intake, s, now())
-    await env.run(intake.triage_case, s.case_id, now())
+    await env.run(intake.record_intake, IntakeInput(start=s, at=now()))
+    await env.run(intake.triage_case, TriageInput(case_id=s.case_id, at=now()))
     return s.case_id
 
 
 async def test_intake_and_triage_retried_write_once(acts, sessions):
     intake, *_ = acts
     s = start()
-    await twice(intake.record_intake, s, now())
-    first, second = await twice(intake.triage_case, s.case_id, now())
+    await twice(intake.record_intake, IntakeInput(start=s, at=now()))
+    first, second = await twice(intake.triage_case, TriageInput(case_id=s.case_id, at=now()))
     assert first == second and first.warranty == "out_of_warranty" and first.priority == "P3"
     assert await count(sessions, Case, s.case_id) == 1
     assert await count(sessions, TimelineEvent, s.case_id) == 2
@@ -83,33 +86,44 @@ async def test_intake_and_triage_retried_write_once(acts, sessions):
 async def test_a_second_open_case_for_the_same_serial_is_refused(acts):
     intake, *_ = acts
     first = start()
-    await ActivityEnvironment().run(intake.record_intake, first, now())
+    await ActivityEnvironment().run(intake.record_intake, IntakeInput(start=first, at=now()))
     with pytest.raises(ApplicationError) as refused:
-        await ActivityEnvironment().run(intake.record_intake, start(first.intake.product.serial_number), now())
+        await ActivityEnvironment().run(intake.record_intake,
+                                        IntakeInput(start=start(first.intake.product.serial_number), at=now()))
     assert refused.value.type == "DuplicateOpenCase" and refused.value.details == (first.case_id,)
 
 
-async def test_every_step_record_is_written_once(acts, sessions):
-    _, steps, review, _ = acts
+async def test_every_record_is_written_once(acts, sessions):
+    _, records, review, _ = acts
     cid = await opened(acts)
-    quote = await ActivityEnvironment().run(steps.price_quote, QuoteRequest(
+    quote = await ActivityEnvironment().run(records.price_quote, QuoteRequest(
         case_id=cid, version=1, parts=[PartQty(part_number="WSH-DRAIN-PUMP", quantity=2)],
         labor_hours=Decimal("1.5"), in_warranty=False, on_site=True))
     assert quote.total > 0 and len(quote.lines) == 3
     diagnosis = Diagnosis(fault_cause="pump", parts=[PartQty(part_number="WSH-DRAIN-PUMP", quantity=2)],
                           labor_hours=Decimal("1.5"))
-    await twice(steps.record_diagnosis, step(cid, "diagnosed", Stage.QUOTE_APPROVAL), 1, diagnosis, quote, now())
-    await twice(steps.record_quote_decision, step(cid, "quote_approved", Stage.REPAIR), 1, "approved", None)
-    await twice(steps.record_repair, step(cid, "repaired", Stage.QC), 1, Repair(labor_hours=Decimal(1)))
-    await twice(steps.record_qc, step(cid, "qc_passed", Stage.HANDOVER), 1, QcCheck(passed=True))
-    await twice(steps.record_handover, step(cid, "handover_accepted", Stage.CALLBACK), 1,
-                Handover(accepted=True, signed_by="Zhang Wei"), True)
-    await twice(steps.record_escalation, step(cid, "follow_up", Stage.CALLBACK, moves_stage=False),
-                Escalation(kind="follow_up", level=0))
-    await twice(steps.record_callback, step(cid, "callback_reached", Stage.REVIEW), 1, "reached",
-                Callback(reached=True, csat=4, nps=8))
-    first, second = await twice(review.record_review, step(cid, "reviewed", Stage.CLOSED), "CLOSED", 0, 0, True)
-    assert first == second and first["first_time_fix"] is True
+    await twice(records.record_diagnosis, DiagnosisInput(
+        event=event(cid, EventType.DIAGNOSED, Stage.QUOTE_APPROVAL), seq=1, diagnosis=diagnosis, quote=quote,
+        expires_at=now()))
+    await twice(records.record_quote_decision, QuoteDecisionInput(
+        event=event(cid, EventType.QUOTE_APPROVED, Stage.REPAIR), version=1, status="approved"))
+    await twice(records.record_repair, RepairInput(
+        event=event(cid, EventType.REPAIRED, Stage.QC), seq=1, repair=Repair(labor_hours=Decimal(1))))
+    await twice(records.record_qc, QcInput(
+        event=event(cid, EventType.QC_PASSED, Stage.HANDOVER), seq=1, qc=QcCheck(passed=True)))
+    await twice(records.record_handover, HandoverInput(
+        event=event(cid, EventType.HANDOVER_ACCEPTED, Stage.CALLBACK), seq=1,
+        handover=Handover(accepted=True, signed_by="Zhang Wei"), repaired=True))
+    await twice(records.record_escalation, EscalationInput(
+        event=event(cid, EventType.FOLLOW_UP, Stage.CALLBACK, moves_stage=False),
+        escalation=Escalation(kind=EscalationKind.FOLLOW_UP, level=0)))
+    await twice(records.record_callback, CallbackInput(
+        event=event(cid, EventType.CALLBACK_REACHED, Stage.REVIEW), seq=1, outcome="reached",
+        callback=Callback(reached=True, csat=4, nps=8)))
+    first, second = await twice(review.record_review, ReviewInput(
+        event=event(cid, EventType.REVIEWED, Stage.CLOSED), outcome="closed", qc_failures=0, reworks=0,
+        repaired=True))
+    assert first == second and first.first_time_fix is True
 
     for table in (DiagnosisRecord, QuoteRecord, RepairRecord, QcResult, HandoverRecord, EscalationRecord,
                   CallbackRecord, Review):
@@ -125,10 +139,11 @@ async def test_every_step_record_is_written_once(acts, sessions):
 
 
 async def test_an_escalation_never_moves_the_stage(acts, sessions):
-    _, steps, *_ = acts
+    _, records, *_ = acts
     cid = await opened(acts)
-    await twice(steps.record_escalation, step(cid, "sla_breach_assigned", Stage.QC, moves_stage=False),
-                Escalation(kind="sla_breach", level=2, target="assigned"))
+    await twice(records.record_escalation, EscalationInput(
+        event=event(cid, EventType.SLA_BREACH_ASSIGNED, Stage.QC, moves_stage=False),
+        escalation=Escalation(kind=EscalationKind.SLA_BREACH, level=2, target="assigned")))
     async with sessions() as session:
         case = await session.get(Case, cid)
         target = await session.get(SlaTarget, (cid, "assigned"))
@@ -136,9 +151,9 @@ async def test_an_escalation_never_moves_the_stage(acts, sessions):
 
 
 async def test_unknown_part_is_a_field_error(acts):
-    _, steps, *_ = acts
+    _, records, *_ = acts
     with pytest.raises(ApplicationError) as refused:
-        await ActivityEnvironment().run(steps.price_quote, QuoteRequest(
+        await ActivityEnvironment().run(records.price_quote, QuoteRequest(
             case_id="RC-X", version=1, parts=[PartQty(part_number="WSH-DRAIN-PUMP", quantity=1),
                                               PartQty(part_number="NOPE-1", quantity=1)],
             labor_hours=Decimal(1), in_warranty=False, on_site=False))

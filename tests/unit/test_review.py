@@ -70,7 +70,7 @@ def test_first_at():
 def metrics(**overrides):
     args = dict(created_at=T0, ended_at=at(332), events=TIMELINE, outcome="closed",
                 qc_failures=1, reworks=0, repaired=True, sla_breached=False, csat=5, nps=9)
-    return review_metrics(**(args | overrides))
+    return review_metrics(**(args | overrides)).model_dump()
 
 
 def test_review_metrics_repaired_case():

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from models.calendar import Calendar
+from models.events import EventType
 from models.sla import (AUDIENCE, DEFAULT_SLA_MINUTES, LADDER, PAUSABLE, WAITING_ON_CUSTOMER, Rung, Target,
                         budget_seconds, case_escalation, met_by, raised, rung_times)
 from models.stages import Stage
@@ -114,18 +115,22 @@ def test_waiting_on_the_customer_pauses_only_resolution():
     assert WAITING_ON_CUSTOMER == {Stage.QUOTE_APPROVAL, Stage.HANDOVER}
 
 
-@pytest.mark.parametrize("step,targets", [
-    ("assignment", (Target.ASSIGNED,)),
-    ("diagnosis", (Target.DIAGNOSIS_STARTED,)),
-    ("handover", (Target.RESOLVED,)),
-    ("remote_resolved", (Target.ASSIGNED, Target.DIAGNOSIS_STARTED, Target.RESOLVED)),
-    ("repair", ()),
-    ("qc", ()),
-    ("callback", ()),
-    ("", ()),
+@pytest.mark.parametrize("event,targets", [
+    (EventType.TECHNICIAN_ASSIGNED, (Target.ASSIGNED,)),
+    (EventType.DIAGNOSED, (Target.DIAGNOSIS_STARTED,)),
+    (EventType.HANDOVER_ACCEPTED, (Target.RESOLVED,)),
+    (EventType.RETURNED_UNREPAIRED, (Target.RESOLVED,)),
+    (EventType.COMPENSATION_AGREED, (Target.RESOLVED,)),
+    (EventType.REMOTE_RESOLVED, (Target.ASSIGNED, Target.DIAGNOSIS_STARTED, Target.RESOLVED)),
+    (EventType.HANDOVER_REFUSED, ()),
+    (EventType.TECHNICIAN_REASSIGNED, ()),
+    (EventType.REPAIRED, ()),
+    (EventType.QC_PASSED, ()),
+    (EventType.CALLBACK_REACHED, ()),
+    (EventType.REMOTE_GUIDANCE, ()),
 ])
-def test_met_by(step, targets):
-    assert met_by(step) == targets
+def test_met_by(event, targets):
+    assert met_by(event) == targets
 
 
 def test_target_wire_values():

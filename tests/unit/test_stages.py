@@ -2,10 +2,12 @@
 import pytest
 
 from models.stages import (
-    ACTION_STAGES, CANCELLABLE, OPEN, TERMINAL, TRANSITIONS, Action, InvalidStage, Stage,
-    after_callback, after_diagnosis, after_handover, after_qc, after_quote_decision,
-    after_remote_guidance, after_triage, allowed, can_move, require, status_of,
+    ACTION_STAGES, CANCELLABLE, OPEN, TERMINAL, TRANSITIONS, Action, IllegalTransition, Stage,
+    after_assignment, after_callback, after_callback_unreachable, after_cancel, after_diagnosis, after_handover,
+    after_intake, after_qc, after_quote_decision, after_repair, after_review,
+    after_remote_guidance, after_triage, allowed, can_move, move, require, status_of,
 )
+from temporalio.exceptions import ApplicationError
 
 ALL_PAIRS = [(a, s) for a in Action for s in Stage]
 
@@ -47,11 +49,11 @@ def test_allowed_and_require(action, stage):
     if expected:
         assert require(action, stage) is None
     else:
-        with pytest.raises(InvalidStage) as err:
+        with pytest.raises(ApplicationError) as err:
             require(action, stage)
-        assert err.value.stage is stage
-        assert err.value.action is action
-        assert str(stage) in str(err.value) and str(action) in str(err.value)
+        assert err.value.type == "InvalidStage" and err.value.non_retryable
+        assert err.value.details == (stage,)
+        assert err.value.message == f"{action} is not allowed while the case is in stage {stage}"
 
 
 @pytest.mark.parametrize("stage", sorted(OPEN))
@@ -122,6 +124,13 @@ OUTCOMES = [
     (after_handover, (False, "compensation"), Stage.HANDOVER, Stage.CALLBACK),
     (after_callback, (True,), Stage.CALLBACK, Stage.REVIEW),
     (after_callback, (False,), Stage.CALLBACK, Stage.CALLBACK),
+    (after_intake, (), Stage.INTAKE, Stage.TRIAGE),
+    (after_assignment, (), Stage.DISPATCH, Stage.DIAGNOSIS),
+    (after_repair, (), Stage.REPAIR, Stage.QC),
+    (after_callback_unreachable, (), Stage.CALLBACK, Stage.REVIEW),
+    *[(after_cancel, (), stage, Stage.REVIEW) for stage in sorted(CANCELLABLE)],
+    (after_review, (False,), Stage.REVIEW, Stage.CLOSED),
+    (after_review, (True,), Stage.REVIEW, Stage.CANCELLED),
 ]
 
 
@@ -131,6 +140,29 @@ def test_after_outcomes_are_legal_moves(fn, args, source, expected):
     to = fn(*args)
     assert to is expected
     assert can_move(source, to), f"{source} -> {to} is not in TRANSITIONS"
+
+
+# every ordered pair of stages: the table's moves pass `move`, every other one raises
+EVERY_PAIR = [(frm, to) for frm in Stage for to in Stage]
+
+
+@pytest.mark.parametrize("frm,to", EVERY_PAIR, ids=[f"{f}->{t}" for f, t in EVERY_PAIR])
+def test_move_walks_the_table_and_refuses_the_rest(frm, to):
+    if to in TRANSITIONS[frm]:
+        assert move(frm, to) is to
+    else:
+        with pytest.raises(IllegalTransition) as refused:
+            move(frm, to)
+        assert (refused.value.frm, refused.value.to) == (frm, to)
+        assert str(refused.value) == f"the stage machine does not allow {frm} → {to}"
+
+
+def test_the_table_has_the_moves_the_lifecycle_needs_and_no_other():
+    # each move below is made by exactly one next-stage function (or a cancel)
+    made = {(source, fn(*args)) for fn, args, source, _ in OUTCOMES}
+    made |= {(Stage.TRIAGE, Stage.REMOTE_GUIDANCE), (Stage.TRIAGE, Stage.DISPATCH)}
+    table = {(frm, to) for frm, tos in TRANSITIONS.items() for to in tos}
+    assert made == table
 
 
 def test_after_triage_accepts_the_enum():

@@ -1,0 +1,167 @@
+"""What every part of the case workflow shares: its live state, recording events through
+activities, and telling people. The lifecycle (repair_case.py) and the SLA ladders
+(sla_ladder.py, pre_ladder.py) build on it."""
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import CaseRecordActivities, NotifyActivities
+    from models import errors, stages
+    from models.domain import Actor
+    from models.events import EventType
+    from models.messages import DELIVERY_ATTEMPTS, Audience, Template
+    from models.payloads import CaseEvent, CaseFields, CasePolicy, CaseStart, CaseState, Notice
+    from models.sla import Target
+    from models.stages import Stage
+    from workflows import case_card
+
+I = TypeVar("I")  # noqa: E741 - an activity's input model
+R = TypeVar("R")
+
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=30)
+)
+STEP_TIMEOUT = timedelta(seconds=10)
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1), maximum_attempts=DELIVERY_ATTEMPTS
+)
+NOTIFY_TIMEOUT = timedelta(minutes=1)
+
+
+class CaseWorkflowBase:
+    _start: CaseStart
+    _state: CaseState
+    _policy: CasePolicy | None
+    # serialises human actions and timer transitions: each sees the stage it acts on
+    _lock: asyncio.Lock
+    # bumped by every action and stage timer, so a stage's wait knows it was left
+    _revision: int
+    # counts events and records per kind: their keys stay unique across retries and replays
+    _keys: Counter[str]
+    _notices: list[Any]
+    # False for cases begun before the escalation ladder (see pre_ladder.py)
+    _ladder: bool
+    _reviewed: bool
+    # each change of an SLA clock wakes its ladder to re-plan
+    _clock_changes: Counter[str]
+
+    def _init_base(self, start: CaseStart) -> None:
+        self._start = start
+        self._state = CaseState(case_id=start.case_id, stage=Stage.INTAKE, status="open")
+        self._policy = None
+        self._lock = asyncio.Lock()
+        self._revision = 0
+        self._keys = Counter()
+        self._notices = []
+        self._ladder = False
+        self._reviewed = False
+        self._clock_changes = Counter()
+
+    @property
+    def policy(self) -> CasePolicy:
+        assert self._policy is not None
+        return self._policy
+
+    def _seq(self, kind: str) -> int:
+        """The number of this record of `kind` (the nth diagnosis, QC result...)."""
+        self._keys[f"seq:{kind}"] += 1
+        return self._keys[f"seq:{kind}"]
+
+    def _event(
+        self,
+        type_: EventType,
+        actor: Actor,
+        to: Stage | None = None,
+        data: dict[str, Any] | None = None,
+        fields: CaseFields | None = None,
+        sla_met: tuple[Target, ...] = (),
+    ) -> CaseEvent:
+        """The next event of `type_`; `to` None: it leaves the stage as it is."""
+        self._keys[type_] += 1
+        return CaseEvent(
+            case_id=self._state.case_id,
+            key=f"{type_}-{self._keys[type_]}",
+            type=type_,
+            at=workflow.now(),
+            actor=actor,
+            stage=to or self._state.stage,
+            data=data or {},
+            fields=fields or CaseFields(),
+            sla_met=list(sla_met),
+            moves_stage=to is not None,
+        )
+
+    async def _run(
+        self, activity: Callable[[Any, I], Awaitable[R]], given: I, summary: str | None = None
+    ) -> R:
+        try:
+            return await workflow.execute_activity_method(
+                activity, given, start_to_close_timeout=STEP_TIMEOUT, retry_policy=RETRY, summary=summary
+            )
+        except ActivityError as err:
+            business = errors.passed_on(err.cause) if err.cause else None
+            if business is None:
+                raise
+            raise business from None
+
+    async def _commit(self, activity: Callable[[Any, I], Awaitable[None]], given: I) -> None:
+        """Records an event (with the record it carries) and applies it to the state."""
+        event = given if isinstance(given, CaseEvent) else given.event  # type: ignore[attr-defined]
+        await self._run(activity, given, summary=f"{event.type} by {event.actor} → {event.stage.value}")
+        self._apply(event)
+
+    async def _record(self, event: CaseEvent) -> None:
+        """An event with no record of its own."""
+        await self._commit(CaseRecordActivities.record_event, event)
+
+    def _apply(self, event: CaseEvent) -> None:
+        s = self._state
+        if event.moves_stage:
+            s.stage = stages.move(s.stage, event.stage)
+        if event.fields.technician_id:
+            s.technician_id = event.fields.technician_id
+        for target in event.sla_met:
+            if target in s.sla and s.sla[target].met_at is None:
+                s.sla[target].met_at = event.at
+                s.sla[target].paused = False  # a met clock waits on nobody
+
+    def _notify(self, audience: Audience, template: Template, key: str | None = None, **params: Any) -> None:
+        s, intake = self._state, self._start.intake
+        name = key or template.value
+        self._keys[f"notice:{name}"] += 1
+        notice = Notice(
+            case_id=s.case_id,
+            key=f"{s.case_id}:{name}-{self._keys[f'notice:{name}']}",
+            audience=audience,
+            template=template,
+            at=workflow.now(),
+            params={
+                "case_id": s.case_id,
+                "category": intake.product.category.value,
+                "priority": s.priority,
+                "locale": intake.customer.locale,
+                **params,
+            },
+        )
+        # messages go out beside the case, so a slow channel never holds up an action
+        self._notices.append(
+            workflow.start_activity_method(
+                NotifyActivities.notify,
+                notice,
+                start_to_close_timeout=NOTIFY_TIMEOUT,
+                retry_policy=NOTIFY_RETRY,
+                summary=f"tell the {audience}: {template}",
+            )
+        )
+
+    def _publish(self) -> None:
+        """Keep search attributes and the UI's case card in step with the state."""
+        case_card.publish(self._state, self._start.intake, self._ladder)
