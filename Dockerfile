@@ -4,7 +4,8 @@
 #
 # It installs the project with its runtime dependencies only (`pip install .`): the
 # [dev] and [test] extras carry embedded PostgreSQL and the Temporal CLI dev server,
-# which production does not use.
+# which production does not use, and devstack/ (the `make dev` launcher) stays out.
+# Reference data loads with `python -m reference.load`.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -26,7 +27,7 @@ COPY models/ models/
 COPY workflows/ workflows/
 COPY activities/ activities/
 COPY api/ api/
-COPY devstack/ devstack/
+COPY reference/ reference/
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install .
 

@@ -1,5 +1,6 @@
 """Connections to Temporal and PostgreSQL, built from Settings, shared by the API and
 the worker."""
+
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter

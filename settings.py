@@ -3,6 +3,7 @@
 Only the API, the activities and the worker read it: workflows get the resolved
 policy as an activity result, so they never depend on the environment.
 """
+
 from datetime import date, time
 from decimal import Decimal
 from functools import lru_cache
@@ -11,17 +12,19 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.calendar import Calendar
+from models.domain import Role
 from models.sla import DEFAULT_SLA_MINUTES, Target
 
 
 class ApiKey(BaseModel):
     name: str
-    role: str  # agent | technician | supervisor
+    role: Role
     technician_id: str | None = None
 
 
 class CalendarConfig(BaseModel):
     """The hours a priority's SLA clock runs in (see models.calendar)."""
+
     round_the_clock: bool = False
     timezone: str = "Asia/Shanghai"
     weekdays: list[int] = Field(default_factory=lambda: list(range(6)), description="0 = Monday")
@@ -30,8 +33,12 @@ class CalendarConfig(BaseModel):
     holidays: list[date] = Field(default_factory=list, description="in addition to sla_holidays")
 
 
-DEFAULT_CALENDARS = {"P1": CalendarConfig(round_the_clock=True), "P2": CalendarConfig(),
-                     "P3": CalendarConfig(), "P4": CalendarConfig()}
+DEFAULT_CALENDARS = {
+    "P1": CalendarConfig(round_the_clock=True),
+    "P2": CalendarConfig(),
+    "P3": CalendarConfig(),
+    "P4": CalendarConfig(),
+}
 
 
 class Settings(BaseSettings):
@@ -97,9 +104,14 @@ class Settings(BaseSettings):
     def sla_calendar(self, priority: str) -> Calendar:
         config = self.sla_calendars.get(priority) or DEFAULT_CALENDARS[priority]
         # a scaled clock counts every hour, so a scaled demo behaves the same at any time of day
-        return Calendar(timezone=config.timezone, round_the_clock=config.round_the_clock or self.time_scale != 1,
-                        weekdays=frozenset(config.weekdays), opens=config.opens, closes=config.closes,
-                        holidays=frozenset(config.holidays) | frozenset(self.sla_holidays))
+        return Calendar(
+            timezone=config.timezone,
+            round_the_clock=config.round_the_clock or self.time_scale != 1,
+            weekdays=frozenset(config.weekdays),
+            opens=config.opens,
+            closes=config.closes,
+            holidays=frozenset(config.holidays) | frozenset(self.sla_holidays),
+        )
 
 
 @lru_cache

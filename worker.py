@@ -3,6 +3,7 @@
 Configured by REPAIRFLOW_* environment variables (see settings.py); start as many as
 the load needs, against one Temporal namespace and one PostgreSQL.
 """
+
 import asyncio
 import logging
 import signal
@@ -14,7 +15,6 @@ import activities
 from clients import connect_temporal, create_engine, session_factory
 from settings import Settings, get_settings
 from workflows import RepairCaseWorkflow
-
 
 # on SIGTERM, running activities get this long to finish before they are cancelled (and
 # retried elsewhere); docker-compose gives the worker 30 s before it kills it

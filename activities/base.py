@@ -1,4 +1,5 @@
 """What every activity class shares: a session factory and the settings."""
+
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 

@@ -1,5 +1,6 @@
 """What people do to a case, recorded: each activity writes its record (numbered by
 `seq`) together with its timeline event, once."""
+
 from sqlalchemy import select, update
 from temporalio import activity
 
@@ -7,11 +8,30 @@ from activities.base import ActivityBase
 from activities.events import refresh_escalation
 from models import errors
 from models.events import EscalationKind
-from models.payloads import (CallbackInput, CaseEvent, DiagnosisInput, EscalationInput, HandoverInput, QcInput,
-                             QuoteDecisionInput, QuoteRequest, RepairInput)
+from models.payloads import (
+    CallbackInput,
+    CaseEvent,
+    DiagnosisInput,
+    EscalationInput,
+    HandoverInput,
+    QcInput,
+    QuoteDecisionInput,
+    QuoteRequest,
+    RepairInput,
+)
 from models.pricing import PartPrice, Quote, Rates, UnknownPart, price_quote
-from models.tables import (CallbackRecord, DiagnosisRecord, EscalationRecord, HandoverRecord, Part, QcResult,
-                           QuoteLineRecord, QuoteRecord, RepairRecord, SlaTarget)
+from models.tables import (
+    CallbackRow,
+    DiagnosisRow,
+    EscalationRow,
+    HandoverRow,
+    PartRow,
+    QcRow,
+    QuoteLineRow,
+    QuoteRow,
+    RepairRow,
+    SlaTargetRow,
+)
 
 
 class CaseRecordActivities(ActivityBase):
@@ -25,13 +45,19 @@ class CaseRecordActivities(ActivityBase):
     async def price_quote(self, request: QuoteRequest) -> Quote:
         numbers = [p.part_number for p in request.parts]
         async with self.sessions() as session:
-            rows = await session.scalars(select(Part).where(Part.part_number.in_(numbers)))
+            rows = await session.scalars(select(PartRow).where(PartRow.part_number.in_(numbers)))
             catalog = {p.part_number: PartPrice(p.part_number, p.name, p.category, p.unit_price) for p in rows}
         s = self.settings
         try:
-            return price_quote(request.version, request.parts, request.labor_hours, catalog,
-                               Rates(s.labor_rate, s.on_site_fee, s.currency),
-                               in_warranty=request.in_warranty, on_site=request.on_site)
+            return price_quote(
+                request.version,
+                request.parts,
+                request.labor_hours,
+                catalog,
+                Rates(s.labor_rate, s.on_site_fee, s.currency),
+                in_warranty=request.in_warranty,
+                on_site=request.on_site,
+            )
         except UnknownPart as err:
             raise errors.invalid_input(f"parts.{err.index}.part_number", str(err)) from None
 
@@ -41,22 +67,40 @@ class CaseRecordActivities(ActivityBase):
         async with self.recording(event) as (session, fresh):
             if not fresh:
                 return
-            session.add(DiagnosisRecord(
-                case_id=event.case_id, seq=given.seq, actor=str(event.actor), at=event.at,
-                fault_cause=data.fault_cause, parts=[p.model_dump() for p in data.parts],
-                labor_hours=data.labor_hours, notes=data.notes))
+            session.add(
+                DiagnosisRow(
+                    case_id=event.case_id,
+                    seq=given.seq,
+                    actor=str(event.actor),
+                    at=event.at,
+                    fault_cause=data.fault_cause,
+                    parts=[p.model_dump() for p in data.parts],
+                    labor_hours=data.labor_hours,
+                    notes=data.notes,
+                )
+            )
             await session.execute(
-                update(QuoteRecord).where(QuoteRecord.case_id == event.case_id, QuoteRecord.status == "pending")
-                .values(status="superseded"))
-            record = QuoteRecord(
-                case_id=event.case_id, version=quote.version, total=quote.total, currency=quote.currency,
-                in_warranty=quote.in_warranty, created_at=event.at, expires_at=given.expires_at,
+                update(QuoteRow)
+                .where(QuoteRow.case_id == event.case_id, QuoteRow.status == "pending")
+                .values(status="superseded")
+            )
+            record = QuoteRow(
+                case_id=event.case_id,
+                version=quote.version,
+                total=quote.total,
+                currency=quote.currency,
+                in_warranty=quote.in_warranty,
+                created_at=event.at,
+                expires_at=given.expires_at,
                 status="auto_approved" if quote.total == 0 else "pending",
-                decided_at=event.at if quote.total == 0 else None)
+                decided_at=event.at if quote.total == 0 else None,
+            )
             session.add(record)
             await session.flush()
-            session.add_all(QuoteLineRecord(quote_id=record.id, line_no=n, **line.model_dump())
-                            for n, line in enumerate(quote.lines, start=1))
+            session.add_all(
+                QuoteLineRow(quote_id=record.id, line_no=n, **line.model_dump())
+                for n, line in enumerate(quote.lines, start=1)
+            )
 
     @activity.defn(name="record_quote_decision")
     async def record_quote_decision(self, given: QuoteDecisionInput) -> None:
@@ -64,47 +108,81 @@ class CaseRecordActivities(ActivityBase):
         async with self.recording(event) as (session, fresh):
             if fresh:
                 await session.execute(
-                    update(QuoteRecord)
-                    .where(QuoteRecord.case_id == event.case_id, QuoteRecord.version == given.version)
-                    .values(status=given.status, decided_at=event.at, decided_by=str(event.actor), note=given.note))
+                    update(QuoteRow)
+                    .where(QuoteRow.case_id == event.case_id, QuoteRow.version == given.version)
+                    .values(status=given.status, decided_at=event.at, decided_by=str(event.actor), note=given.note)
+                )
 
     @activity.defn(name="record_repair")
     async def record_repair(self, given: RepairInput) -> None:
         event, data = given.event, given.repair
         async with self.recording(event) as (session, fresh):
             if fresh:
-                session.add(RepairRecord(
-                    case_id=event.case_id, seq=given.seq, actor=str(event.actor), at=event.at,
-                    parts_used=[p.model_dump() for p in data.parts_used],
-                    labor_hours=data.labor_hours, notes=data.notes))
+                session.add(
+                    RepairRow(
+                        case_id=event.case_id,
+                        seq=given.seq,
+                        actor=str(event.actor),
+                        at=event.at,
+                        parts_used=[p.model_dump() for p in data.parts_used],
+                        labor_hours=data.labor_hours,
+                        notes=data.notes,
+                    )
+                )
 
     @activity.defn(name="record_qc")
     async def record_qc(self, given: QcInput) -> None:
         event, data = given.event, given.qc
         async with self.recording(event) as (session, fresh):
             if fresh:
-                session.add(QcResult(case_id=event.case_id, seq=given.seq, actor=str(event.actor), at=event.at,
-                                     passed=data.passed, checklist=data.checklist, notes=data.notes))
+                session.add(
+                    QcRow(
+                        case_id=event.case_id,
+                        seq=given.seq,
+                        actor=str(event.actor),
+                        at=event.at,
+                        passed=data.passed,
+                        checklist=data.checklist,
+                        notes=data.notes,
+                    )
+                )
 
     @activity.defn(name="record_handover")
     async def record_handover(self, given: HandoverInput) -> None:
         event, data = given.event, given.handover
         async with self.recording(event) as (session, fresh):
             if fresh:
-                session.add(HandoverRecord(
-                    case_id=event.case_id, seq=given.seq, actor=str(event.actor), at=event.at,
-                    accepted=data.accepted, repaired=given.repaired, signed_by=data.signed_by,
-                    remarks=data.remarks, resolution=data.resolution))
+                session.add(
+                    HandoverRow(
+                        case_id=event.case_id,
+                        seq=given.seq,
+                        actor=str(event.actor),
+                        at=event.at,
+                        accepted=data.accepted,
+                        repaired=given.repaired,
+                        signed_by=data.signed_by,
+                        remarks=data.remarks,
+                        resolution=data.resolution,
+                    )
+                )
 
     @activity.defn(name="record_callback")
     async def record_callback(self, given: CallbackInput) -> None:
         event, data = given.event, given.callback
         async with self.recording(event) as (session, fresh):
             if fresh:
-                session.add(CallbackRecord(
-                    case_id=event.case_id, seq=given.seq, actor=str(event.actor), at=event.at,
-                    outcome=given.outcome, csat=data.csat if data else None, nps=data.nps if data else None,
-                    comments=data.comments if data else None))
+                session.add(
+                    CallbackRow(
+                        case_id=event.case_id,
+                        seq=given.seq,
+                        actor=str(event.actor),
+                        at=event.at,
+                        outcome=given.outcome,
+                        csat=data.csat if data else None,
+                        nps=data.nps if data else None,
+                        comments=data.comments if data else None,
+                    )
+                )
 
     @activity.defn(name="record_escalation")
     async def record_escalation(self, given: EscalationInput) -> None:
@@ -112,14 +190,24 @@ class CaseRecordActivities(ActivityBase):
         async with self.recording(event) as (session, fresh):
             if not fresh:
                 return
-            session.add(EscalationRecord(case_id=event.case_id, key=event.key, kind=escalation.kind.value,
-                                         target=escalation.target, level=escalation.level,
-                                         detail=escalation.detail, at=event.at))
+            session.add(
+                EscalationRow(
+                    case_id=event.case_id,
+                    key=event.key,
+                    kind=escalation.kind.value,
+                    target=escalation.target,
+                    level=escalation.level,
+                    detail=escalation.detail,
+                    at=event.at,
+                )
+            )
             if escalation.target is not None:  # a rung of an SLA ladder
                 reached: dict[str, object] = {"level": escalation.level}
                 if escalation.kind is EscalationKind.SLA_BREACH:
                     reached["breached_at"] = event.at
                 await session.execute(
-                    update(SlaTarget).where(SlaTarget.case_id == event.case_id,
-                                            SlaTarget.target == escalation.target).values(**reached))
+                    update(SlaTargetRow)
+                    .where(SlaTargetRow.case_id == event.case_id, SlaTargetRow.target == escalation.target)
+                    .values(**reached)
+                )
                 await refresh_escalation(session, event.case_id)

@@ -1,6 +1,7 @@
 """The one write path of a case event: its timeline row, keyed by (case, key), and the
 case row it changes, in the caller's transaction. A retried activity finds the event
 already there and writes nothing again."""
+
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,17 +9,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.payloads import CaseEvent
 from models.sla import case_escalation
 from models.stages import status_of
-from models.tables import Case, SlaTarget, TimelineEvent
+from models.tables import CaseRow, SlaTargetRow, TimelineEventRow
 
 
 async def record_event(session: AsyncSession, event: CaseEvent) -> bool:
     """Record the event; False when an earlier attempt already did."""
     inserted = await session.scalar(
-        insert(TimelineEvent)
-        .values(case_id=event.case_id, key=event.key, at=event.at, type=event.type.value,
-                stage=event.stage.value, actor=str(event.actor), data=event.data)
+        insert(TimelineEventRow)
+        .values(
+            case_id=event.case_id,
+            key=event.key,
+            at=event.at,
+            type=event.type.value,
+            stage=event.stage.value,
+            actor=str(event.actor),
+            data=event.data,
+        )
         .on_conflict_do_nothing(index_elements=["case_id", "key"])
-        .returning(TimelineEvent.id)
+        .returning(TimelineEventRow.id)
     )
     if inserted is None:
         return False
@@ -28,16 +36,23 @@ async def record_event(session: AsyncSession, event: CaseEvent) -> bool:
         values |= {"stage": event.stage.value, "status": status}
         if status != "open":
             values["closed_at"] = event.at
-    await session.execute(update(Case).where(Case.case_id == event.case_id).values(**values))
+    await session.execute(update(CaseRow).where(CaseRow.case_id == event.case_id).values(**values))
     if event.sla_met:
         await session.execute(
-            update(SlaTarget)
+            update(SlaTargetRow)
             # a late finish is recorded too; the breach stays on record beside it
-            .where(SlaTarget.case_id == event.case_id, SlaTarget.target.in_(event.sla_met),
-                   SlaTarget.met_at.is_(None))
+            .where(
+                SlaTargetRow.case_id == event.case_id,
+                SlaTargetRow.target.in_(event.sla_met),
+                SlaTargetRow.met_at.is_(None),
+            )
             # met while waiting on the customer (at handover): the wait ends here
-            .values(met_at=event.at, paused_at=None, paused_seconds=SlaTarget.paused_seconds + func.coalesce(
-                func.extract("epoch", literal(event.at) - SlaTarget.paused_at), 0))
+            .values(
+                met_at=event.at,
+                paused_at=None,
+                paused_seconds=SlaTargetRow.paused_seconds
+                + func.coalesce(func.extract("epoch", literal(event.at) - SlaTargetRow.paused_at), 0),
+            )
         )
         await refresh_escalation(session, event.case_id)
     return True
@@ -45,7 +60,8 @@ async def record_event(session: AsyncSession, event: CaseEvent) -> bool:
 
 async def refresh_escalation(session: AsyncSession, case_id: str) -> None:
     """Bring the case's escalation level and breach flag in line with its SLA clocks."""
-    targets = await session.scalars(select(SlaTarget).where(SlaTarget.case_id == case_id))
+    targets = await session.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id == case_id))
     level, breached = case_escalation(targets)
-    await session.execute(update(Case).where(Case.case_id == case_id)
-                          .values(escalation_level=level, sla_breached=breached))
+    await session.execute(
+        update(CaseRow).where(CaseRow.case_id == case_id).values(escalation_level=level, sla_breached=breached)
+    )

@@ -1,4 +1,5 @@
 """Intake and triage: the two steps the system takes on its own when a case arrives."""
+
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
@@ -12,7 +13,7 @@ from models.events import EventType
 from models.payloads import CaseEvent, CaseFields, CasePolicy, IntakeInput, TriageInput, TriageResult
 from models.sla import Target
 from models.stages import Stage, after_triage
-from models.tables import Case, Customer, Device, HandoverRecord, SlaTarget, TimelineEvent
+from models.tables import CaseRow, CustomerRow, DeviceRow, HandoverRow, SlaTargetRow, TimelineEventRow
 from models.triage import PriorRepair, TriageRules, triage
 
 
@@ -22,68 +23,132 @@ class IntakeActivities(ActivityBase):
         start, at = given.start, given.at
         intake = start.intake
         async with self.sessions.begin() as session:
-            if await session.get(Case, start.case_id) is not None:
+            if await session.get(CaseRow, start.case_id) is not None:
                 return  # an earlier attempt recorded it
             customer_id = await session.scalar(
-                insert(Customer).values(phone=intake.customer.phone, **intake.customer.model_dump(exclude={"phone"}))
+                insert(CustomerRow)
+                .values(phone=intake.customer.phone, **intake.customer.model_dump(exclude={"phone"}))
                 .on_conflict_do_update(index_elements=["phone"], set_=intake.customer.model_dump(exclude={"phone"}))
-                .returning(Customer.id))
+                .returning(CustomerRow.id)
+            )
             device_id = await session.scalar(
-                insert(Device).values(**intake.product.model_dump())
-                .on_conflict_do_update(index_elements=["serial_number"],
-                                       set_=intake.product.model_dump(exclude={"serial_number"}))
-                .returning(Device.id))
+                insert(DeviceRow)
+                .values(**intake.product.model_dump())
+                .on_conflict_do_update(
+                    index_elements=["serial_number"], set_=intake.product.model_dump(exclude={"serial_number"})
+                )
+                .returning(DeviceRow.id)
+            )
             # the partial unique index settles races; checking first gives the clear answer
             open_case = await session.scalar(
-                select(Case.case_id).where(Case.device_id == device_id, Case.status == "open").with_for_update())
+                select(CaseRow.case_id)
+                .where(CaseRow.device_id == device_id, CaseRow.status == "open")
+                .with_for_update()
+            )
             if open_case is not None:
                 raise errors.duplicate_open_case(open_case)
-            session.add(Case(
-                case_id=start.case_id, customer_id=customer_id, device_id=device_id,
-                channel=intake.channel.value, stage=Stage.INTAKE.value, status="open",
-                idempotency_key=start.idempotency_key, escalation_level=0, sla_breached=False,
-                intake=intake.model_dump(mode="json"), created_at=at, updated_at=at))
-            session.add(TimelineEvent(case_id=start.case_id, key="case_created-1", at=at, type=EventType.CASE_CREATED,
-                                      stage=Stage.INTAKE.value, actor=str(start.actor),
-                                      data={"channel": intake.channel.value}))
+            session.add(
+                CaseRow(
+                    case_id=start.case_id,
+                    customer_id=customer_id,
+                    device_id=device_id,
+                    channel=intake.channel.value,
+                    stage=Stage.INTAKE.value,
+                    status="open",
+                    idempotency_key=start.idempotency_key,
+                    escalation_level=0,
+                    sla_breached=False,
+                    intake=intake.model_dump(mode="json"),
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+            session.add(
+                TimelineEventRow(
+                    case_id=start.case_id,
+                    key="case_created-1",
+                    at=at,
+                    type=EventType.CASE_CREATED,
+                    stage=Stage.INTAKE.value,
+                    actor=str(start.actor),
+                    data={"channel": intake.channel.value},
+                )
+            )
 
     @activity.defn(name="triage_case")
     async def triage_case(self, given: TriageInput) -> TriageResult:
         case_id, at, s = given.case_id, given.at, self.settings
         async with self.sessions.begin() as session:
-            case = await session.get(Case, case_id)
+            case = await session.get(CaseRow, case_id)
             assert case is not None, case_id
             intake = Intake.model_validate(case.intake)
-            prior = (await session.execute(
-                select(Case.case_id, Case.closed_at)
-                .join(HandoverRecord, HandoverRecord.case_id == Case.case_id)
-                .where(Case.device_id == case.device_id, Case.status == "closed",
-                       HandoverRecord.accepted, HandoverRecord.repaired)
-                .order_by(Case.closed_at.desc()).limit(1))).first()
-            rules = TriageRules(s.warranty_months_default, s.warranty_months,
-                                s.repaired_part_warranty_days, frozenset(s.critical_categories))
-            result = triage(intake, at.date(), PriorRepair(prior[0], prior[1].date()) if prior else None, rules)
-            event = CaseEvent(case_id=case_id, key="triaged-1", type=EventType.TRIAGED, at=at, actor=SYSTEM,
-                        stage=after_triage(result.service_mode),
-                        data={"reasons": list(result.reasons), "priority": result.priority.value,
-                              "warranty": result.warranty.value, "service_mode": result.service_mode.value},
-                        fields=CaseFields(priority=result.priority, warranty=result.warranty,
-                                          service_mode=result.service_mode, repeat_of=result.repeat_of))
+            prior = (
+                await session.execute(
+                    select(CaseRow.case_id, CaseRow.closed_at)
+                    .join(HandoverRow, HandoverRow.case_id == CaseRow.case_id)
+                    .where(
+                        CaseRow.device_id == case.device_id,
+                        CaseRow.status == "closed",
+                        HandoverRow.accepted,
+                        HandoverRow.repaired,
+                    )
+                    .order_by(CaseRow.closed_at.desc())
+                    .limit(1)
+                )
+            ).first()
+            rules = TriageRules(
+                s.warranty_months_default,
+                s.warranty_months,
+                s.repaired_part_warranty_days,
+                frozenset(s.critical_categories),
+            )
+            result = triage(
+                intake, at.date(), PriorRepair(prior[0], prior[1].date()) if prior and prior[1] else None, rules
+            )
+            event = CaseEvent(
+                case_id=case_id,
+                key="triaged-1",
+                type=EventType.TRIAGED,
+                at=at,
+                actor=SYSTEM,
+                stage=after_triage(result.service_mode),
+                data={
+                    "reasons": list(result.reasons),
+                    "priority": result.priority.value,
+                    "warranty": result.warranty.value,
+                    "service_mode": result.service_mode.value,
+                },
+                fields=CaseFields(
+                    priority=result.priority,
+                    warranty=result.warranty,
+                    service_mode=result.service_mode,
+                    repeat_of=result.repeat_of,
+                ),
+            )
             await record_event(session, event)
-            await session.execute(insert(SlaTarget).values(
-                [new_target(s, case_id, t.value, result.priority.value, at) for t in Target]
-            ).on_conflict_do_nothing())
+            await session.execute(
+                insert(SlaTargetRow)
+                .values([new_target(s, case_id, t.value, result.priority.value, at) for t in Target])
+                .on_conflict_do_nothing()
+            )
             # a retry answers with what was recorded, whatever changed in between
             await session.refresh(case)
-            stored = {r.target: r for r in await session.scalars(
-                select(SlaTarget).where(SlaTarget.case_id == case_id))}
+            stored = {
+                r.target: r for r in await session.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id == case_id))
+            }
         hours = 3600 * s.time_scale
         return TriageResult(
-            warranty=case.warranty, priority=case.priority, service_mode=case.service_mode,
-            repeat_of=case.repeat_of, reasons=list(result.reasons),
+            warranty=case.warranty,
+            priority=case.priority,
+            service_mode=case.service_mode,
+            repeat_of=case.repeat_of,
+            reasons=list(result.reasons),
             deadlines={t: row.deadline for t, row in stored.items()},
             plans={t: plan_of(row) for t, row in stored.items()},
-            policy=CasePolicy(quote_expiry_seconds=s.quote_expiry_hours * hours,
-                              callback_delay_seconds=s.callback_delay_hours * hours,
-                              callback_unreachable_seconds=s.callback_unreachable_hours * hours,
-                              max_qc_failures=s.max_qc_failures))
+            policy=CasePolicy(
+                quote_expiry_seconds=s.quote_expiry_hours * hours,
+                callback_delay_seconds=s.callback_delay_hours * hours,
+                callback_unreachable_seconds=s.callback_unreachable_hours * hours,
+                max_qc_failures=s.max_qc_failures,
+            ),
+        )

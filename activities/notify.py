@@ -1,4 +1,5 @@
 """Customer and staff messages through apprise, each recorded once in the outbox."""
+
 import asyncio
 import logging
 
@@ -10,7 +11,7 @@ from temporalio import activity
 from activities.base import ActivityBase
 from models.messages import DELIVERY_ATTEMPTS, Audience, render
 from models.payloads import DeliveryStatus, Notice
-from models.tables import Notification
+from models.tables import NotificationRow
 
 log = logging.getLogger("repairflow.notify")
 DONE = ("sent", "logged")
@@ -21,18 +22,33 @@ class NotifyActivities(ActivityBase):
     async def notify(self, notice: Notice) -> DeliveryStatus:
         subject, body = render(notice.template, notice.params.get("locale", "zh-CN"), notice.params)
         async with self.sessions.begin() as session:
-            await session.execute(insert(Notification).values(
-                dedupe_key=notice.key, case_id=notice.case_id, audience=notice.audience.value,
-                template=notice.template.value, subject=subject, body=body, status="pending", attempts=0,
-                created_at=notice.at).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+            await session.execute(
+                insert(NotificationRow)
+                .values(
+                    dedupe_key=notice.key,
+                    case_id=notice.case_id,
+                    audience=notice.audience.value,
+                    template=notice.template.value,
+                    subject=subject,
+                    body=body,
+                    status="pending",
+                    attempts=0,
+                    created_at=notice.at,
+                )
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            )
             row = await session.scalar(
-                select(Notification).where(Notification.dedupe_key == notice.key).with_for_update())
+                select(NotificationRow).where(NotificationRow.dedupe_key == notice.key).with_for_update()
+            )
             assert row is not None, notice.key
             if row.status in DONE:
                 return "sent" if row.status == "sent" else "logged"
             row.attempts += 1
-            urls = (self.settings.notify_customer_urls if notice.audience is Audience.CUSTOMER
-                    else self.settings.notify_staff_urls)
+            urls = (
+                self.settings.notify_customer_urls
+                if notice.audience is Audience.CUSTOMER
+                else self.settings.notify_staff_urls
+            )
             if not urls:
                 log.info("[%s → %s] %s: %s", notice.case_id, notice.audience, subject, body)
                 row.status, row.sent_at = "logged", notice.at

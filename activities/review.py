@@ -1,11 +1,12 @@
 """The closing review: per-case metrics for the closed loop."""
+
 from sqlalchemy import select
 from temporalio import activity
 
 from activities.base import ActivityBase
 from models.payloads import ReviewInput
 from models.review import Event, ReviewMetrics, review_metrics
-from models.tables import CallbackRecord, Case, Review, TimelineEvent
+from models.tables import CallbackRow, CaseRow, ReviewRow, TimelineEventRow
 
 
 class ReviewActivities(ActivityBase):
@@ -13,24 +14,46 @@ class ReviewActivities(ActivityBase):
     async def record_review(self, given: ReviewInput) -> ReviewMetrics:
         event = given.event
         async with self.recording(event) as (session, _):
-            existing = await session.get(Review, event.case_id)
+            existing = await session.get(ReviewRow, event.case_id)
             if existing is not None:
                 return ReviewMetrics.model_validate(existing.metrics)
-            case = await session.get(Case, event.case_id)
+            case = await session.get(CaseRow, event.case_id)
             assert case is not None, event.case_id
-            events = [Event(e.at, e.type, e.stage) for e in await session.scalars(
-                select(TimelineEvent).where(TimelineEvent.case_id == event.case_id))]
+            events = [
+                Event(e.at, e.type, e.stage)
+                for e in await session.scalars(
+                    select(TimelineEventRow).where(TimelineEventRow.case_id == event.case_id)
+                )
+            ]
             callback = await session.scalar(
-                select(CallbackRecord).where(CallbackRecord.case_id == event.case_id,
-                                             CallbackRecord.outcome == "reached")
-                .order_by(CallbackRecord.seq.desc()).limit(1))
+                select(CallbackRow)
+                .where(CallbackRow.case_id == event.case_id, CallbackRow.outcome == "reached")
+                .order_by(CallbackRow.seq.desc())
+                .limit(1)
+            )
             metrics = review_metrics(
-                created_at=case.created_at, ended_at=event.at, events=events, outcome=given.outcome,
-                qc_failures=given.qc_failures, reworks=given.reworks, repaired=given.repaired,
-                sla_breached=case.sla_breached, csat=callback.csat if callback else None,
-                nps=callback.nps if callback else None)
-            session.add(Review(case_id=event.case_id, outcome=given.outcome,
-                               first_time_fix=metrics.first_time_fix, sla_met=metrics.sla_met,
-                               csat=metrics.csat, nps=metrics.nps, resolution_seconds=metrics.resolution_seconds,
-                               metrics=metrics.model_dump(mode="json"), at=event.at))
+                created_at=case.created_at,
+                ended_at=event.at,
+                events=events,
+                outcome=given.outcome,
+                qc_failures=given.qc_failures,
+                reworks=given.reworks,
+                repaired=given.repaired,
+                sla_breached=case.sla_breached,
+                csat=callback.csat if callback else None,
+                nps=callback.nps if callback else None,
+            )
+            session.add(
+                ReviewRow(
+                    case_id=event.case_id,
+                    outcome=given.outcome,
+                    first_time_fix=metrics.first_time_fix,
+                    sla_met=metrics.sla_met,
+                    csat=metrics.csat,
+                    nps=metrics.nps,
+                    resolution_seconds=metrics.resolution_seconds,
+                    metrics=metrics.model_dump(mode="json"),
+                    at=event.at,
+                )
+            )
             return metrics

@@ -3,6 +3,7 @@
 Calendar arithmetic lives here rather than in the workflow, so the workflow stays
 deterministic whatever the configuration says about business hours and holidays.
 """
+
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from activities.events import refresh_escalation
 from models import errors
 from models.payloads import SlaClockChange, SlaPlan
 from models.sla import LADDER, Rung, budget_seconds, rung_times
-from models.tables import SlaTarget
+from models.tables import SlaTargetRow
 from settings import Settings
 
 
@@ -22,14 +23,28 @@ def new_target(settings: Settings, case_id: str, target: str, priority: str, at:
     calendar = settings.sla_calendar(priority)
     budget = budget_seconds(priority, target, settings.sla_table(), settings.time_scale)
     times = rung_times(calendar, at, budget, 0)
-    return {"case_id": case_id, "target": target, "policy": priority, "calendar": calendar.label,
-            "started_at": at, "budget_seconds": budget, "deadline": times[Rung.BREACH],
-            "warn_at": times[Rung.WARN], "escalate_at": times[Rung.RAISE]}
+    return {
+        "case_id": case_id,
+        "target": target,
+        "policy": priority,
+        "calendar": calendar.label,
+        "started_at": at,
+        "budget_seconds": budget,
+        "deadline": times[Rung.BREACH],
+        "warn_at": times[Rung.WARN],
+        "escalate_at": times[Rung.RAISE],
+    }
 
 
-def plan_of(row: SlaTarget) -> SlaPlan:
-    return SlaPlan(deadline=row.deadline, warn_at=row.warn_at, escalate_at=row.escalate_at,
-                   level=row.level, paused=row.paused_at is not None, breached_at=row.breached_at)
+def plan_of(row: SlaTargetRow) -> SlaPlan:
+    return SlaPlan(
+        deadline=row.deadline,
+        warn_at=row.warn_at,
+        escalate_at=row.escalate_at,
+        level=row.level,
+        paused=row.paused_at is not None,
+        breached_at=row.breached_at,
+    )
 
 
 class SlaActivities(ActivityBase):
@@ -37,8 +52,11 @@ class SlaActivities(ActivityBase):
     async def change_sla_clock(self, change: SlaClockChange) -> SlaPlan:
         event = change.event
         async with self.recording(event) as (session, fresh):
-            row = await session.scalar(select(SlaTarget).where(
-                SlaTarget.case_id == event.case_id, SlaTarget.target == change.target).with_for_update())
+            row = await session.scalar(
+                select(SlaTargetRow)
+                .where(SlaTargetRow.case_id == event.case_id, SlaTargetRow.target == change.target)
+                .with_for_update()
+            )
             assert row is not None, (event.case_id, change.target)
             if fresh:
                 try:
@@ -49,7 +67,9 @@ class SlaActivities(ActivityBase):
                 await refresh_escalation(session, event.case_id)
             return plan_of(row)
 
-    def _apply(self, row: SlaTarget, change: SlaClockChange, at: datetime) -> None:
+    def _apply(self, row: SlaTargetRow, change: SlaClockChange, at: datetime) -> None:
+        # only clocks on the ladder change, and triage gave each its policy and budget
+        assert row.policy and row.started_at and row.budget_seconds is not None, (row.case_id, row.target)
         calendar = self.settings.sla_calendar(row.policy)
         if change.kind == "pause":
             row.paused_at = row.paused_at or at

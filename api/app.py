@@ -1,4 +1,5 @@
 """The FastAPI application: `uvicorn api.app:app`, or `create_app(settings)` in tests."""
+
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,9 +13,12 @@ from settings import Settings, get_settings
 
 TAGS = [
     {"name": "cases", "description": "Open cases (intake) and read them: view, list, timeline."},
-    {"name": "actions", "description": "Human steps on a case. Each is a Temporal update: it answers "
-                                       "with the case view once the workflow accepted and recorded it, "
-                                       "or 409 `invalid_stage` when the case is not in a stage that allows it."},
+    {
+        "name": "actions",
+        "description": "Human steps on a case. Each is a Temporal update: it answers "
+        "with the case view once the workflow accepted and recorded it, "
+        "or 409 `invalid_stage` when the case is not in a stage that allows it.",
+    },
     {"name": "sla", "description": "Supervisors: the cases whose SLA deadlines are closest (or past)."},
     {"name": "catalog", "description": "Reference data: parts price list, technicians."},
     {"name": "health", "description": "Liveness of the API, PostgreSQL and Temporal."},
@@ -47,10 +51,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await engine.dispose()
 
-    app = FastAPI(title="RepairFlow API", version="1.0.0", description=DESCRIPTION,
-                  openapi_tags=TAGS, lifespan=lifespan,
-                  # operation ids are the route names (open_case, record_diagnosis...), for client generators
-                  generate_unique_id_function=lambda route: route.name)
+    app = FastAPI(
+        title="RepairFlow API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        # operation ids are the route names (open_case, record_diagnosis...), for client generators
+        generate_unique_id_function=lambda route: route.name,
+    )
     errors.install(app)
     for module in (cases, actions, sla, catalog, health):
         app.include_router(module.router)

@@ -1,35 +1,39 @@
 """API keys: `Authorization: Bearer <key>`, each key mapping to a role and, for a
 technician, a technician id (DESIGN §4)."""
+
 import hashlib
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import Services, db, services
+from api.deps import Db, Svc
 from api.errors import ApiError
-from models.domain import Actor
-from models.tables import ApiKeyRecord
+from models.domain import HUMAN_ROLES, Actor, Role
+from models.tables import ApiKeyRow
 from settings import ApiKey
 
-ROLES = ("agent", "technician", "supervisor")
-
-bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey",
-                    description="`Authorization: Bearer <key>`; dev keys: dev-agent-key, "
-                                "dev-supervisor-key, dev-tech-key (technician T-001)")
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="`Authorization: Bearer <key>`; dev keys: dev-agent-key, "
+    "dev-supervisor-key, dev-tech-key (technician T-001)",
+)
 
 
 @dataclass(frozen=True)
 class Principal:
     name: str
-    role: str
+    role: Role
     technician_id: str | None = None
 
     @property
     def actor(self) -> Actor:
-        return Actor(role=self.role, id=self.technician_id if self.role == "technician" else self.name)
+        return Actor(role=self.role, id=self.technician_id if self.role is Role.TECHNICIAN else self.name)
 
 
 def unauthorized(message: str) -> ApiError:
@@ -48,32 +52,40 @@ async def lookup(key: str, configured: dict[str, ApiKey], session: AsyncSession)
     for candidate, meta in configured.items():
         if hmac.compare_digest(candidate.encode(), key.encode()):
             return meta
-    row = await session.get(ApiKeyRecord, key_hash(key))
-    return ApiKey(name=row.name, role=row.role, technician_id=row.technician_id) if row else None
+    row = await session.get(ApiKeyRow, key_hash(key))
+    if row is None or row.role not in HUMAN_ROLES:
+        return None
+    return ApiKey(name=row.name, role=Role(row.role), technician_id=row.technician_id)
 
 
-async def authenticated(credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-                        svc: Services = Depends(services),
-                        session: AsyncSession = Depends(db)) -> Principal:
+async def authenticated(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    svc: Svc,
+    session: Db,
+) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized("an API key is required: Authorization: Bearer <key>")
     meta = await lookup(credentials.credentials, svc.settings.api_keys, session)
     # a technician key without its technician could act on nobody's cases
-    if meta is None or meta.role not in ROLES or (meta.role == "technician" and not meta.technician_id):
+    if meta is None or meta.role not in HUMAN_ROLES or (meta.role is Role.TECHNICIAN and not meta.technician_id):
         raise unauthorized("unknown API key")
     return Principal(meta.name, meta.role, meta.technician_id)
 
 
-def require(principal: Principal, roles: frozenset[str], what: str) -> None:
+Caller = Annotated[Principal, Depends(authenticated)]
+
+
+def require(principal: Principal, roles: frozenset[Role], what: str) -> None:
     if principal.role not in roles:
         raise forbidden(f"role {principal.role} may not {what} (allowed: {', '.join(sorted(roles))})")
 
 
-def role(*roles: str, what: str = "do this"):
+def role(*roles: Role, what: str = "do this") -> Callable[[Principal], Awaitable[Principal]]:
     """Dependency: the caller, if their role is one of `roles`."""
     allowed = frozenset(roles)
 
-    async def dependency(principal: Principal = Depends(authenticated)) -> Principal:
+    async def dependency(principal: Caller) -> Principal:
         require(principal, allowed, what)
         return principal
+
     return dependency

@@ -1,4 +1,5 @@
 """Readable case ids, `RC-YYYYMMDD-XXXXXX` (DESIGN §5)."""
+
 import hashlib
 import re
 import secrets

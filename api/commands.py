@@ -1,16 +1,17 @@
 """Changes to a case go to its workflow as Temporal updates, called by method reference;
 this module turns their outcomes into API errors (docs/api.md)."""
+
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import TypeVar
 
 from pydantic import BaseModel
-from temporalio.client import (Client, RPCTimeoutOrCancelledError, WithStartWorkflowOperation,
-                               WorkflowUpdateFailedError)
+from temporalio.client import Client, RPCTimeoutOrCancelledError, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError, TemporalError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from api.errors import business, temporal_unavailable
 from models import errors
@@ -23,7 +24,7 @@ from workflows import RepairCaseWorkflow
 log = logging.getLogger("repairflow.api")
 
 W = RepairCaseWorkflow
-UPDATES: dict[Action, Callable[..., Awaitable[CaseState]]] = {
+UPDATES: dict[Action, UpdateMethodMultiParam[..., CaseState]] = {
     Action.REMOTE_RESOLUTION: W.record_remote_resolution,
     Action.ASSIGNMENT: W.assign_technician,
     Action.DIAGNOSIS: W.record_diagnosis,
@@ -62,10 +63,10 @@ def _closed(err: RPCError) -> bool:
     return err.status == RPCStatusCode.NOT_FOUND or "already completed" in err.message
 
 
-async def _answer(call: Awaitable[T], timeout: float) -> T:
+async def _answer(call: Awaitable[T], within: float) -> T:
     """The workflow's answer, or an API error. An HTTP caller does not hang on a stuck
-    worker past `timeout` seconds; the workflow may still apply the change later."""
-    deadline = asyncio.timeout(timeout)
+    worker past `within` seconds; the workflow may still apply the change later."""
+    deadline = asyncio.timeout(within)
     try:
         async with deadline:
             return await call
@@ -82,15 +83,17 @@ async def _answer(call: Awaitable[T], timeout: float) -> T:
         # the SDK reports its wait cut short as its own error, whoever cut it
         if isinstance(err, RPCTimeoutOrCancelledError) and not deadline.expired():
             raise asyncio.CancelledError() from err
-        raise temporal_unavailable("the case workflow did not answer in time; "
-                                   "the change may still be applied, check the case") from err
+        raise temporal_unavailable(
+            "the case workflow did not answer in time; the change may still be applied, check the case"
+        ) from err
     except TemporalError as err:
         log.warning("temporal call failed: %r", err)
         raise temporal_unavailable() from err
 
 
-async def open_case(client: Client, task_queue: str, start: CaseStart, *, reuse_running: bool,
-                    timeout: float) -> CaseState:
+async def open_case(
+    client: Client, task_queue: str, start: CaseStart, *, reuse_running: bool, within: float
+) -> CaseState:
     """Starts the case workflow and waits until intake and triage are written.
 
     `reuse_running` (an idempotency key was given): a retry joins the workflow the first
@@ -99,23 +102,29 @@ async def open_case(client: Client, task_queue: str, start: CaseStart, *, reuse_
     """
     intake = start.intake
     op = WithStartWorkflowOperation(
-        RepairCaseWorkflow.run, start, id=start.case_id, task_queue=task_queue,
-        id_conflict_policy=(WorkflowIDConflictPolicy.USE_EXISTING if reuse_running
-                            else WorkflowIDConflictPolicy.FAIL),
-        search_attributes=TypedSearchAttributes([
-            SearchAttributePair(sa.CASE_STAGE, "INTAKE"),
-            SearchAttributePair(sa.CASE_CHANNEL, intake.channel.value),
-            SearchAttributePair(sa.PRODUCT_CATEGORY, intake.product.category.value),
-        ]),
+        RepairCaseWorkflow.run,
+        start,
+        id=start.case_id,
+        task_queue=task_queue,
+        id_conflict_policy=(WorkflowIDConflictPolicy.USE_EXISTING if reuse_running else WorkflowIDConflictPolicy.FAIL),
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.CASE_STAGE, "INTAKE"),
+                SearchAttributePair(sa.CASE_CHANNEL, intake.channel.value),
+                SearchAttributePair(sa.PRODUCT_CATEGORY, intake.product.category.value),
+            ]
+        ),
         static_summary=f"{intake.product.category.value} {intake.product.serial_number}: "
-                       f"{intake.fault.description[:80]}",
+        f"{intake.fault.description[:80]}",
     )
-    return await _answer(client.execute_update_with_start_workflow(
-        RepairCaseWorkflow.intake_recorded, start_workflow_operation=op), timeout)
+    return await _answer(
+        client.execute_update_with_start_workflow(RepairCaseWorkflow.intake_recorded, start_workflow_operation=op),
+        within,
+    )
 
 
-async def act(client: Client, case_id: str, action: Action, actor: Actor, body: BaseModel, *,
-              timeout: float) -> CaseState:
+async def act(
+    client: Client, case_id: str, action: Action, actor: Actor, body: BaseModel, *, within: float
+) -> CaseState:
     handle = client.get_workflow_handle(case_id)
-    update = UPDATES[action]
-    return await _answer(handle.execute_update(update, args=[actor, body], result_type=CaseState), timeout)
+    return await _answer(handle.execute_update(UPDATES[action], args=[actor, body]), within)

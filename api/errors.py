@@ -1,14 +1,16 @@
 """One error envelope for every failure: `{"error": {"code", "message", ...}}`."""
+
 import logging
 import traceback
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from temporalio.exceptions import ApplicationError
 
 from api.schemas import ErrorEnvelope
@@ -21,9 +23,17 @@ log = logging.getLogger("repairflow.api")
 # PostgreSQL's character_not_in_repertoire: a text value with a NUL, which it cannot store
 NUL_IN_TEXT = "22021"
 
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
-              415: "unsupported_media_type", 429: "too_many_requests"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
 
 
 # each business error kind as the API answers it: status, code, and the name its detail goes by
@@ -35,8 +45,16 @@ KINDS: dict[ErrorKind, tuple[int, str, str]] = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, *,
-                 headers: dict[str, str] | None = None, kind: ErrorKind | None = None, **extra: Any):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        kind: ErrorKind | None = None,
+        **extra: Any,
+    ):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers, self.kind, self.extra = headers, kind, extra
@@ -50,7 +68,9 @@ def business(err: ApplicationError) -> ApiError:
     detail = errors.detail(err)
     if kind is ErrorKind.INVALID_INPUT and not isinstance(detail, list):
         detail = []
-    return ApiError(status, code, err.message, kind=kind, **{detail_name: detail})
+    answer = ApiError(status, code, err.message, kind=kind)
+    answer.extra[detail_name] = detail
+    return answer
 
 
 def not_found(case_id: str) -> ApiError:
@@ -65,8 +85,7 @@ def temporal_unavailable(message: str = "the workflow service is unavailable; tr
     return ApiError(503, "temporal_unavailable", message)
 
 
-def envelope(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-             **extra: Any) -> JSONResponse:
+def envelope(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status, headers)
 
 
@@ -87,8 +106,13 @@ async def _api_error(request: Request, err: ApiError) -> JSONResponse:
 
 
 async def _validation(request: Request, err: RequestValidationError) -> JSONResponse:
-    fields: list[errors.FieldError] = [{"field": "body" if e.get("type") == "json_invalid" else field_name(tuple(e.get("loc", ()))),
-               "message": clean_message(e.get("msg", "invalid"))} for e in err.errors()]
+    fields: list[errors.FieldError] = [
+        {
+            "field": "body" if e.get("type") == "json_invalid" else field_name(tuple(e.get("loc", ()))),
+            "message": clean_message(e.get("msg", "invalid")),
+        }
+        for e in err.errors()
+    ]
     return await _api_error(request, invalid(fields))
 
 
@@ -113,7 +137,9 @@ async def _dbapi(request: Request, err: DBAPIError) -> JSONResponse:
         return await _unexpected(request, err)
     fields: list[errors.FieldError] = [
         {"field": name, "message": NUL_MESSAGE}
-        for name, value in [*request.path_params.items(), *request.query_params.items()] if "\x00" in value]
+        for name, value in [*request.path_params.items(), *request.query_params.items()]
+        if "\x00" in value
+    ]
     return await _api_error(request, invalid(fields or [{"field": "request", "message": NUL_MESSAGE}]))
 
 
@@ -129,20 +155,36 @@ async def _unexpected(request: Request, err: Exception) -> JSONResponse:
     return envelope(500, "internal_error", "internal server error")
 
 
+E = TypeVar("E", bound=Exception)
+
+
+def _on(app: FastAPI, kind: type[E], handle: Callable[[Request, E], Awaitable[Response]]) -> None:
+    async def handler(request: Request, err: Exception) -> Response:
+        assert isinstance(err, kind)  # Starlette picks the handler by the error's class
+        return await handle(request, err)
+
+    app.add_exception_handler(kind, handler)
+
+
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(StarletteHTTPException, _http)
+    _on(app, ApiError, _api_error)
+    _on(app, RequestValidationError, _validation)
+    _on(app, StarletteHTTPException, _http)
     for exc in (OperationalError, InterfaceError, PoolTimeout):
-        app.add_exception_handler(exc, _database)
-    app.add_exception_handler(DBAPIError, _dbapi)
-    app.add_exception_handler(OSError, _os_error)
-    app.add_exception_handler(Exception, _unexpected)
+        _on(app, exc, _database)
+    _on(app, DBAPIError, _dbapi)
+    _on(app, OSError, _os_error)
+    _on(app, Exception, _unexpected)
 
 
 # for `responses=` in route declarations, so /docs shows the envelope
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    text = {401: "missing or unknown API key", 403: "role not allowed", 404: "unknown case",
-            409: "not valid in the current stage, or a duplicate open case",
-            422: "invalid input (field errors)", 503: "Temporal or the database is unavailable"}
+    text = {
+        401: "missing or unknown API key",
+        403: "role not allowed",
+        404: "unknown case",
+        409: "not valid in the current stage, or a duplicate open case",
+        422: "invalid input (field errors)",
+        503: "Temporal or the database is unavailable",
+    }
     return {s: {"model": ErrorEnvelope, "description": text[s]} for s in statuses}

@@ -1,5 +1,6 @@
 """HTTP-only response shapes. Request bodies are the domain models themselves
 (models.domain), so input rules live in one place."""
+
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -45,6 +46,7 @@ class PartQtyView(View):
 
 class Recorded(View):
     """Who recorded a step, and when."""
+
     actor: str
     at: datetime
 
@@ -108,8 +110,10 @@ class CallbackView(Recorded):
 
 
 class SlaTargetView(View):
-    deadline: datetime = Field(description="100 %: the target is breached after it (while paused: "
-                                           "the deadline before the pause; it moves on resume)")
+    deadline: datetime = Field(
+        description="100 %: the target is breached after it (while paused: "
+        "the deadline before the pause; it moves on resume)"
+    )
     warn_at: datetime | None = Field(None, description="75 %: the assignee is warned")
     escalate_at: datetime | None = Field(None, description="150 %: priority is raised, the manager told")
     met_at: datetime | None = None

@@ -31,6 +31,7 @@ Exit code 1 when a rung was missed or duplicated, 2 when the run failed.
 A few minutes on 2 cores with 500 cases. Not part of `make test`. The servers keep their
 data in the system's temporary directory (TMPDIR): on a slow disk their fsyncs weigh in.
 """
+
 import argparse
 import asyncio
 import contextlib
@@ -64,7 +65,7 @@ from devstack.temporal import free_port, start_temporal
 from models.domain import Actor, Category, Channel, Customer, Fault, Intake, Product, Severity
 from models.payloads import CaseStart, SlaTargetState
 from models.sla import LADDER, Rung, Target
-from models.tables import EscalationRecord, SlaTarget
+from models.tables import EscalationRow, SlaTargetRow
 from settings import Settings
 from worker import build_worker
 
@@ -77,8 +78,9 @@ BENCH = Actor(role="agent", id="bench")
 BASELINE_TABLE = text("""CREATE TABLE bench_baseline (
     id bigserial PRIMARY KEY, case_id text NOT NULL, target text NOT NULL, kind text NOT NULL,
     due timestamptz NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())""")
-BASELINE_INSERT = text("INSERT INTO bench_baseline (case_id, target, kind, due) "
-                       "VALUES (:case_id, :target, :kind, :due)")
+BASELINE_INSERT = text(
+    "INSERT INTO bench_baseline (case_id, target, kind, due) VALUES (:case_id, :target, :kind, :due)"
+)
 BASELINE_ROWS = text("SELECT case_id, target, kind, due, recorded_at FROM bench_baseline")
 
 
@@ -89,6 +91,7 @@ def say(message: str) -> None:
 @dataclass(frozen=True)
 class Recorded:
     """One rung as a row in the database."""
+
     key: RungKey
     armed: int
     due: datetime
@@ -111,6 +114,7 @@ class Stats:
 
 # ---- the stack ----------------------------------------------------------------------
 
+
 async def start_stack(stack: contextlib.AsyncExitStack, scale: float) -> tuple[Settings, Client]:
     """PostgreSQL (migrated, seeded), Temporal and a worker, all stopped by `stack`."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-sla-")))
@@ -120,8 +124,12 @@ async def start_stack(stack: contextlib.AsyncExitStack, scale: float) -> tuple[S
     stack.callback(temporal.stop)
     await asyncio.to_thread(upgrade, postgres.url)
     await seed(postgres.url)
-    settings = Settings(database_url=postgres.url, temporal_address=temporal.address,
-                        task_queue=f"bench-{uuid.uuid4().hex[:8]}", time_scale=scale)
+    settings = Settings(
+        database_url=postgres.url,
+        temporal_address=temporal.address,
+        task_queue=f"bench-{uuid.uuid4().hex[:8]}",
+        time_scale=scale,
+    )
     client = await connect_temporal(settings)
     worker_engine = create_engine(settings)
     stack.push_async_callback(worker_engine.dispose)
@@ -131,25 +139,34 @@ async def start_stack(stack: contextlib.AsyncExitStack, scale: float) -> tuple[S
 
 # ---- rungs --------------------------------------------------------------------------
 
-def rungs_of(row: SlaTarget) -> dict[RungKey, datetime]:
+
+def rungs_of(row: SlaTargetRow) -> dict[RungKey, datetime]:
     """The rungs of one SLA clock, named as the workflow records them, and their due times."""
     clock = SlaTargetState(deadline=row.deadline, warn_at=row.warn_at, escalate_at=row.escalate_at)
-    return {(row.case_id, row.target, f"sla_{rung}"): clock.due(rung) for rung in LADDER}
+    due = {rung: clock.due(rung) for rung in LADDER}
+    return {(row.case_id, row.target, f"sla_{rung}"): at for rung, at in due.items() if at is not None}
 
 
 async def expected_rungs(engine: AsyncEngine, case_ids: list[str]) -> dict[RungKey, datetime]:
     async with engine.connect() as conn:
-        rows = await conn.execute(select(SlaTarget).where(SlaTarget.case_id.in_(case_ids)))
+        rows = await conn.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id.in_(case_ids)))
         return {key: due for row in rows for key, due in rungs_of(row).items()}
 
 
 async def temporal_rows(engine: AsyncEngine, case_ids: list[str]) -> list[Recorded]:
-    e = EscalationRecord
+    e = EscalationRow
     async with engine.connect() as conn:
-        rows = await conn.execute(select(e.case_id, e.target, e.kind, e.detail, e.recorded_at)
-                                  .where(e.case_id.in_(case_ids), e.kind.in_(KINDS)))
-        return [Recorded((r.case_id, r.target, r.kind), r.detail["armed"],
-                         datetime.fromisoformat(r.detail["due"]), r.recorded_at) for r in rows]
+        rows = await conn.execute(
+            select(e.case_id, e.target, e.kind, e.detail, e.recorded_at).where(
+                e.case_id.in_(case_ids), e.kind.in_(KINDS)
+            )
+        )
+        return [
+            Recorded(
+                (r.case_id, r.target, r.kind), r.detail["armed"], datetime.fromisoformat(r.detail["due"]), r.recorded_at
+            )
+            for r in rows
+        ]
 
 
 class Baseline:
@@ -186,21 +203,28 @@ class Baseline:
 
     async def rows(self) -> list[Recorded]:
         async with self.engine.connect() as conn:
-            return [Recorded((r.case_id, r.target, r.kind), 1, r.due, r.recorded_at)
-                    for r in await conn.execute(BASELINE_ROWS)]
+            return [
+                Recorded((r.case_id, r.target, r.kind), 1, r.due, r.recorded_at)
+                for r in await conn.execute(BASELINE_ROWS)
+            ]
 
 
 # ---- load ---------------------------------------------------------------------------
+
 
 def p1_intake(run: str, n: int) -> Intake:
     """A washer with a safety hazard (P1); its own serial number and customer phone."""
     return Intake(
         channel=Channel.PHONE,
         customer=Customer(name=f"Bench Customer {n}", phone=f"139{n:08d}"),
-        product=Product(category=Category.WASHER, model="XQG100-B14", serial_number=f"BENCH-{run}-{n:06d}",
-                        purchase_date=date(2024, 1, 15)),
-        fault=Fault(description="Sparks from the control panel", safety_hazard=True,
-                    severity=Severity.TOTAL_FAILURE))
+        product=Product(
+            category=Category.WASHER,
+            model="XQG100-B14",
+            serial_number=f"BENCH-{run}-{n:06d}",
+            purchase_date=date(2024, 1, 15),
+        ),
+        fault=Fault(description="Sparks from the control panel", safety_hazard=True, severity=Severity.TOTAL_FAILURE),
+    )
 
 
 async def open_p1_case(client: Client, settings: Settings, intake: Intake) -> str:
@@ -208,19 +232,21 @@ async def open_p1_case(client: Client, settings: Settings, intake: Intake) -> st
     for _ in range(ID_ATTEMPTS):
         start = CaseStart(case_id=random_case_id(datetime.now(UTC).date()), intake=intake, actor=BENCH)
         try:
-            await open_case(client, settings.task_queue, start, reuse_running=False, timeout=settings.answer_timeout)
+            await open_case(client, settings.task_queue, start, reuse_running=False, within=settings.answer_timeout)
             return start.case_id
         except WorkflowAlreadyStartedError:
             continue
         except Exception:
-            if asyncio.current_task().cancelling():  # the SDK reports a cancelled wait as a failure
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # the SDK reports a cancelled wait as a failure
                 raise asyncio.CancelledError from None
             raise
     raise RuntimeError(f"no free case id after {ID_ATTEMPTS} attempts")
 
 
-async def open_cases(client: Client, settings: Settings, engine: AsyncEngine, baseline: Baseline,
-                     count: int, concurrency: int) -> tuple[dict[RungKey, datetime], list[float]]:
+async def open_cases(
+    client: Client, settings: Settings, engine: AsyncEngine, baseline: Baseline, count: int, concurrency: int
+) -> tuple[dict[RungKey, datetime], list[float]]:
     """Opens `count` P1 cases, arming the baseline timers of each as soon as it is open;
     returns every rung of every case and how long each open took (s, sorted)."""
     run, gate, armed, took = uuid.uuid4().hex[:8], asyncio.Semaphore(concurrency), {}, []
@@ -242,6 +268,7 @@ async def open_cases(client: Client, settings: Settings, engine: AsyncEngine, ba
 
 # ---- report -------------------------------------------------------------------------
 
+
 def percentile(ordered: list[float], p: float) -> float:
     """Nearest rank."""
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else math.nan
@@ -255,31 +282,43 @@ def summarize(expected: dict[RungKey, datetime], rows: list[Recorded]) -> dict[s
         wanted = {key for key in expected if kind in (ALL, key[2])}
         late = sorted(r.late_ms for r in mine)
         copies = Counter((r.key, r.armed) for r in mine)
-        stats[kind] = Stats(count=len(mine), missed=len(wanted - {r.key for r in mine}),
-                            duplicated=sum(n - 1 for n in copies.values()),
-                            p50=percentile(late, 50), p99=percentile(late, 99), max=percentile(late, 100))
+        stats[kind] = Stats(
+            count=len(mine),
+            missed=len(wanted - {r.key for r in mine}),
+            duplicated=sum(n - 1 for n in copies.values()),
+            p50=percentile(late, 50),
+            p99=percentile(late, 99),
+            max=percentile(late, 100),
+        )
     return stats
 
 
 def table(sides: dict[str, dict[str, Stats]]) -> str:
     """Both sides' statistics, then the Temporal/baseline ratios of their lateness."""
-    lines = [f"{'':10}{'rung':12}{'count':>7}{'missed':>8}{'dup':>6}"
-             + "".join(f"{q + ' ms':>10}" for q in QUANTILES)]
+    lines = [f"{'':10}{'rung':12}{'count':>7}{'missed':>8}{'dup':>6}" + "".join(f"{q + ' ms':>10}" for q in QUANTILES)]
     for side, stats in sides.items():
-        lines += [f"{side:10}{kind:12}{s.count:7d}{s.missed:8d}{s.duplicated:6d}"
-                  + "".join(f"{getattr(s, q):10.1f}" for q in QUANTILES) for kind, s in stats.items()]
+        lines += [
+            f"{side:10}{kind:12}{s.count:7d}{s.missed:8d}{s.duplicated:6d}"
+            + "".join(f"{getattr(s, q):10.1f}" for q in QUANTILES)
+            for kind, s in stats.items()
+        ]
     temporal, baseline = sides.values()
-    lines += [f"{'ratio':10}{kind:12}{'temporal / baseline':>21}"
-              + "".join(f"{getattr(temporal[kind], q) / getattr(baseline[kind], q):9.1f}x" for q in QUANTILES)
-              for kind in temporal]
+    lines += [
+        f"{'ratio':10}{kind:12}{'temporal / baseline':>21}"
+        + "".join(f"{getattr(temporal[kind], q) / getattr(baseline[kind], q):9.1f}x" for q in QUANTILES)
+        for kind in temporal
+    ]
     return "\n".join(lines)
 
 
 # ---- the run ------------------------------------------------------------------------
 
+
 async def bench(args: argparse.Namespace) -> bool:
     """Runs the benchmark and prints its table; False when a rung was missed or duplicated."""
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     async with contextlib.AsyncExitStack() as stack:
         started = time.monotonic()
         settings, client = await start_stack(stack, args.scale)
@@ -288,20 +327,27 @@ async def bench(args: argparse.Namespace) -> bool:
         baseline = Baseline(engine)
         stack.push_async_callback(baseline.stop)
         await baseline.create_table()
-        say(f"PostgreSQL, Temporal {settings.temporal_address} and the worker up in "
-            f"{time.monotonic() - started:.1f} s; time scale {args.scale}")
+        say(
+            f"PostgreSQL, Temporal {settings.temporal_address} and the worker up in "
+            f"{time.monotonic() - started:.1f} s; time scale {args.scale}"
+        )
 
         started = time.monotonic()
         armed, opens = await open_cases(client, settings, engine, baseline, args.cases, args.concurrency)
         took = time.monotonic() - started
-        say(f"opened {args.cases} P1 cases in {took:.1f} s ({args.cases / took:.1f}/s), concurrency "
-            f"{args.concurrency}; one open took p50 {percentile(opens, 50):.1f} s, max {opens[-1]:.1f} s")
+        say(
+            f"opened {args.cases} P1 cases in {took:.1f} s ({args.cases / took:.1f}/s), concurrency "
+            f"{args.concurrency}; one open took p50 {percentile(opens, 50):.1f} s, max {opens[-1]:.1f} s"
+        )
 
         if early := sum(due < datetime.now(UTC) for due in armed.values()):
-            say(f"{early} rungs fell due while cases were still opening: their lateness includes the "
-                "queue behind the intakes (a larger --scale keeps the two apart)")
-        cutoff = max(due for (_, target, kind), due in armed.items()
-                     if target == Target.ASSIGNED and kind == f"sla_{Rung.RAISE}")
+            say(
+                f"{early} rungs fell due while cases were still opening: their lateness includes the "
+                "queue behind the intakes (a larger --scale keeps the two apart)"
+            )
+        cutoff = max(
+            due for (_, target, kind), due in armed.items() if target == Target.ASSIGNED and kind == f"sla_{Rung.RAISE}"
+        )
         wait = (cutoff - datetime.now(UTC)).total_seconds() + args.grace
         say(f"waiting {wait:.1f} s: the last assigned rung, then {args.grace:g} s of grace")
         await asyncio.sleep(wait)
@@ -309,28 +355,40 @@ async def bench(args: argparse.Namespace) -> bool:
 
         case_ids = sorted({case_id for case_id, _, _ in armed})
         expected = {key: due for key, due in (await expected_rungs(engine, case_ids)).items() if due <= cutoff}
-        sides = {side: [r for r in rows if r.due <= cutoff] for side, rows in
-                 (("temporal", await temporal_rows(engine, case_ids)), ("baseline", await baseline.rows()))}
+        sides = {
+            side: [r for r in rows if r.due <= cutoff]
+            for side, rows in (("temporal", await temporal_rows(engine, case_ids)), ("baseline", await baseline.rows()))
+        }
         for side, rows in sides.items():
             if moved := sum(expected.get(r.key) != r.due for r in rows):
                 say(f"odd: {moved} {side} rows fell due at another time than their sla_targets row says")
         stats = {side: summarize(expected, rows) for side, rows in sides.items()}
-        print(f"\nSLA rung lateness = recorded_at - due: {len(case_ids)} P1 cases, time scale {args.scale}, "
-              f"{len(expected)} rungs due by the cut-off\n{table(stats)}\n", flush=True)
+        print(
+            f"\nSLA rung lateness = recorded_at - due: {len(case_ids)} P1 cases, time scale {args.scale}, "
+            f"{len(expected)} rungs due by the cut-off\n{table(stats)}\n",
+            flush=True,
+        )
         if baseline.armed_late:
-            say(f"{baseline.armed_late} baseline timers were armed only after their rung fell due "
-                "(the case took that long to open): their lateness is the open's, not the timer's")
+            say(
+                f"{baseline.armed_late} baseline timers were armed only after their rung fell due "
+                "(the case took that long to open): their lateness is the open's, not the timer's"
+            )
         return not any(s[ALL].missed or s[ALL].duplicated for s in stats.values())
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.sla_timers", description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=500, help="P1 cases to open (default 500)")
-    parser.add_argument("--scale", type=float, default=0.1,
-                        help="REPAIRFLOW_TIME_SCALE (default 0.1: assigned rungs at 67.5, 90, 135 s)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=0.1,
+        help="REPAIRFLOW_TIME_SCALE (default 0.1: assigned rungs at 67.5, 90, 135 s)",
+    )
     parser.add_argument("--concurrency", type=int, default=20, help="cases opening at once (default 20)")
-    parser.add_argument("--grace", type=float, default=10.0,
-                        help="seconds to wait after the last rung falls due (default 10)")
+    parser.add_argument(
+        "--grace", type=float, default=10.0, help="seconds to wait after the last rung falls due (default 10)"
+    )
     return parser.parse_args()
 
 

@@ -4,6 +4,7 @@ Starts embedded PostgreSQL, the Temporal dev server with its UI, applies the mig
 seeds the reference data, then runs the worker and the API as child processes. Ctrl-C or
 SIGTERM stops everything; so does any child that dies, after saying which one.
 """
+
 import asyncio
 import contextlib
 import os
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable
 
 from devstack import ROOT, processes
 from devstack.migrate import upgrade
@@ -39,7 +41,16 @@ def say(message: str) -> None:
     print(f"[devstack] {message}", flush=True)
 
 
-def ended(code: int) -> str:
+def stopping(name: str, stop: Callable[[], object]) -> None:
+    say(f"stopping {name}")
+    stop()
+
+
+def stop_child(name: str, proc: subprocess.Popen) -> None:
+    say(f"{name} {ended(processes.stop(proc))}")
+
+
+def ended(code: int | None) -> str:
     return "stopped" if code in (0, -signal.SIGTERM) else f"stopped with exit code {code}"
 
 
@@ -59,29 +70,32 @@ def run(stack: contextlib.ExitStack) -> int:
     ensure_port_free(API_HOST, API_PORT)
 
     postgres = start_postgres(DATA / "pg")
-    stack.callback(lambda: (say("stopping postgres"), postgres.stop()))
+    stack.callback(stopping, "postgres", postgres.stop)
     say(f"postgres up: {postgres.url}")
 
     temporal = asyncio.run(start_temporal(DATA / "temporal.db", port=TEMPORAL_PORT, ui_port=UI_PORT))
-    stack.callback(lambda: (say("stopping temporal"), temporal.stop()))
+    stack.callback(stopping, "temporal", temporal.stop)
     say(f"temporal up: {temporal.address} (log: {temporal.log_file.relative_to(ROOT)})")
 
     upgrade(postgres.url)
     added = asyncio.run(seed(postgres.url))
     say(f"schema at head; seed added {added}")
 
-    env = os.environ | {"REPAIRFLOW_DATABASE_URL": postgres.url,
-                        "REPAIRFLOW_TEMPORAL_ADDRESS": temporal.address}
+    env = os.environ | {"REPAIRFLOW_DATABASE_URL": postgres.url, "REPAIRFLOW_TEMPORAL_ADDRESS": temporal.address}
     children = {}
-    for name, args in (("worker", [sys.executable, "worker.py"]),
-                       ("api", [sys.executable, "-m", "uvicorn", "api.app:app",
-                                "--host", API_HOST, "--port", str(API_PORT)])):
+    for name, args in (
+        ("worker", [sys.executable, "worker.py"]),
+        ("api", [sys.executable, "-m", "uvicorn", "api.app:app", "--host", API_HOST, "--port", str(API_PORT)]),
+    ):
         proc = children[name] = processes.spawn(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
-        stack.callback(lambda name=name, proc=proc: say(f"{name} {ended(processes.stop(proc))}"))
+        stack.callback(stop_child, name, proc)
 
-    keys = "\n".join(f"    {key:<20} {meta.role}" + (f" {meta.technician_id}" if meta.technician_id else "")
-                     for key, meta in DEV_KEYS.items())
-    print(f"""
+    keys = "\n".join(
+        f"    {key:<20} {meta.role}" + (f" {meta.technician_id}" if meta.technician_id else "")
+        for key, meta in DEV_KEYS.items()
+    )
+    print(
+        f"""
   RepairFlow dev stack   (Ctrl-C stops everything; data in {DATA.relative_to(ROOT)}/)
   API docs      http://{API_HOST}:{API_PORT}/docs
   Temporal UI   {temporal.ui_url}     frontend {temporal.address}, namespace default
@@ -90,7 +104,9 @@ def run(stack: contextlib.ExitStack) -> int:
   time scale    {env.get("REPAIRFLOW_TIME_SCALE", "1.0")}
   API keys (Authorization: Bearer <key>)
 {keys}
-""", flush=True)
+""",
+        flush=True,
+    )
 
     what = watch(children | {"temporal": temporal.process}, postgres)
     say(f"{what}; stopping the rest")

@@ -3,6 +3,7 @@
 Synchronous, because migrations/env.py runs its own event loop: from async code use
 `await asyncio.to_thread(upgrade, url)`.
 """
+
 from alembic import command
 from alembic.config import Config
 
@@ -23,4 +24,5 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 if __name__ == "__main__":
     from settings import get_settings
+
     upgrade(get_settings().database_url)

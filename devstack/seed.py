@@ -1,94 +1,18 @@
-"""Reference data for a dev or test database: the parts price list, the technicians and
-the dev API keys. Idempotent: rows already there are left as they are.
+"""The dev stack's data: the reference data (reference/) plus the documented dev API keys.
+Idempotent: rows already there are left as they are.
 
-    python -m devstack.seed                 (seeds REPAIRFLOW_DATABASE_URL)
-    python -m devstack.seed --catalog-only  (parts and technicians, no dev keys: for a
-                                             deployment whose keys come from REPAIRFLOW_API_KEYS)
+    python -m devstack.seed     (seeds REPAIRFLOW_DATABASE_URL)
+
+A deployment loads its reference data with `python -m reference.load` and takes its keys
+from REPAIRFLOW_API_KEYS or the api_keys table, never these.
 """
+
 import asyncio
-import hashlib
-import sys
-from decimal import Decimal
 
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import create_async_engine
-
-from models.domain import Category
-from models.tables import ApiKeyRecord, Part, Technician
+from api.auth import key_hash
+from models.tables import ApiKeyRow
+from reference.load import load
 from settings import ApiKey
-
-CURRENCY = "CNY"
-
-# part number -> (name, unit price in CNY), per category
-PARTS: dict[Category, dict[str, tuple[str, str]]] = {
-    Category.WASHER: {
-        "WSH-DRAIN-PUMP": ("Drain pump", "168.00"),
-        "WSH-DOOR-SEAL": ("Door seal gasket", "126.00"),
-        "WSH-DOOR-LOCK": ("Door lock assembly", "98.00"),
-        "WSH-INLET-VALVE": ("Water inlet valve", "85.00"),
-        "WSH-DRIVE-BELT": ("Drive belt", "58.00"),
-        "WSH-DRUM-BEARING": ("Drum bearing and seal kit", "195.00"),
-        "WSH-MAIN-PCB": ("Main control board", "420.00"),
-        "WSH-MOTOR": ("Direct-drive motor", "680.00"),
-    },
-    Category.FRIDGE: {
-        "FRG-COMPRESSOR": ("Compressor", "980.00"),
-        "FRG-THERMOSTAT": ("Thermostat", "75.00"),
-        "FRG-TEMP-SENSOR": ("Temperature sensor", "45.00"),
-        "FRG-DEFROST-HEATER": ("Defrost heater", "110.00"),
-        "FRG-EVAP-FAN": ("Evaporator fan motor", "135.00"),
-        "FRG-DOOR-GASKET": ("Door gasket", "120.00"),
-        "FRG-MAIN-PCB": ("Main control board", "460.00"),
-    },
-    Category.AIR_CONDITIONER: {
-        "AC-COMPRESSOR": ("Inverter compressor", "1580.00"),
-        "AC-CAPACITOR": ("Run capacitor", "48.00"),
-        "AC-FAN-MOTOR": ("Outdoor fan motor", "320.00"),
-        "AC-PCB-INDOOR": ("Indoor unit control board", "380.00"),
-        "AC-EXP-VALVE": ("Electronic expansion valve", "260.00"),
-        "AC-DRAIN-PUMP": ("Condensate drain pump", "145.00"),
-        "AC-R32-KG": ("R32 refrigerant recharge, per kg", "150.00"),
-        "AC-REMOTE": ("Remote control", "60.00"),
-    },
-    Category.TV: {
-        "TV-PANEL-55": ("55-inch display panel", "2380.00"),
-        "TV-MAIN-BOARD": ("Main board", "560.00"),
-        "TV-POWER-BOARD": ("Power supply board", "320.00"),
-        "TV-TCON": ("T-con board", "240.00"),
-        "TV-LED-STRIP": ("LED backlight strip set", "260.00"),
-        "TV-REMOTE": ("Voice remote control", "89.00"),
-    },
-    Category.PHONE: {
-        "PHN-SCREEN": ("OLED screen assembly", "1199.00"),
-        "PHN-BATTERY": ("Battery", "269.00"),
-        "PHN-CHARGE-PORT": ("Charging port flex cable", "159.00"),
-        "PHN-REAR-CAMERA": ("Rear camera module", "599.00"),
-        "PHN-BACK-GLASS": ("Back glass", "329.00"),
-        "PHN-SPEAKER": ("Loudspeaker", "119.00"),
-    },
-    Category.LAPTOP: {
-        "LTP-SCREEN-14": ("14-inch display panel", "1280.00"),
-        "LTP-BATTERY": ("Battery pack", "499.00"),
-        "LTP-KEYBOARD": ("Keyboard", "360.00"),
-        "LTP-SSD-512": ("512 GB NVMe SSD", "399.00"),
-        "LTP-FAN": ("Cooling fan", "149.00"),
-        "LTP-HINGE": ("Hinge set", "180.00"),
-        "LTP-CHARGER": ("65 W USB-C charger", "199.00"),
-        "LTP-MAINBOARD": ("Mainboard", "2680.00"),
-    },
-}
-
-W, F, AC, TV, PH, LT = (Category.WASHER, Category.FRIDGE, Category.AIR_CONDITIONER,
-                        Category.TV, Category.PHONE, Category.LAPTOP)
-# id -> (name, skills, region)
-TECHNICIANS: dict[str, tuple[str, list[Category], str]] = {
-    "T-001": ("Zhang Wei", [W, F, AC], "Shanghai-Pudong"),
-    "T-002": ("Li Na", [TV, PH, LT], "Shanghai-Xuhui"),
-    "T-003": ("Wang Qiang", [AC, F], "Shanghai-Minhang"),
-    "T-004": ("Liu Yang", [W, TV], "Beijing-Chaoyang"),
-    "T-005": ("Chen Jing", [PH, LT], "Shenzhen-Nanshan"),
-    "T-006": ("Zhao Lei", [W, F, AC, TV], "Hangzhou-Xihu"),
-}
 
 # the keys `make dev` prints; stored hashed in api_keys
 DEV_KEYS: dict[str, ApiKey] = {
@@ -98,41 +22,14 @@ DEV_KEYS: dict[str, ApiKey] = {
 }
 
 
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def rows(dev_keys: bool = True) -> dict[type, list[dict]]:
-    tables = {
-        Part: [dict(part_number=number, name=name, category=category.value,
-                    unit_price=Decimal(price), currency=CURRENCY)
-               for category, parts in PARTS.items() for number, (name, price) in parts.items()],
-        Technician: [dict(technician_id=tid, name=name, skills=[s.value for s in skills],
-                          region=region, active=True)
-                     for tid, (name, skills, region) in TECHNICIANS.items()],
-        ApiKeyRecord: [dict(key_hash=key_hash(key), **meta.model_dump())
-                       for key, meta in DEV_KEYS.items()],
-    }
-    if not dev_keys:
-        del tables[ApiKeyRecord]
-    return tables
-
-
-async def seed(url: str, dev_keys: bool = True) -> dict[str, int]:
-    """Inserts the reference rows missing from the database at `url`; returns how many
-    rows each table got."""
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            added = {}
-            for table, values in rows(dev_keys).items():
-                result = await conn.execute(insert(table).values(values).on_conflict_do_nothing())
-                added[table.__tablename__] = result.rowcount
-            return added
-    finally:
-        await engine.dispose()
+async def seed(url: str) -> dict[str, int]:
+    """Inserts the reference rows and dev keys missing from the database at `url`;
+    returns how many rows each table got."""
+    keys = [dict(key_hash=key_hash(key), **meta.model_dump()) for key, meta in DEV_KEYS.items()]
+    return await load(url, {ApiKeyRow: keys})
 
 
 if __name__ == "__main__":
     from settings import get_settings
-    print(asyncio.run(seed(get_settings().database_url, dev_keys="--catalog-only" not in sys.argv[1:])))
+
+    print(asyncio.run(seed(get_settings().database_url)))

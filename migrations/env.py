@@ -4,6 +4,7 @@ The database URL comes from, first to last: `config.attributes["url"]` (set by
 devstack.migrate.upgrade), `alembic -x url=...`, `sqlalchemy.url` in the config, then
 REPAIRFLOW_DATABASE_URL through settings.get_settings().
 """
+
 import asyncio
 from logging.config import fileConfig
 
@@ -24,17 +25,22 @@ if config.config_file_name is not None and not config.attributes.get("embedded")
 
 
 def database_url() -> str:
-    url = (config.attributes.get("url") or context.get_x_argument(as_dictionary=True).get("url")
-           or config.get_main_option("sqlalchemy.url"))
+    url = (
+        config.attributes.get("url")
+        or context.get_x_argument(as_dictionary=True).get("url")
+        or config.get_main_option("sqlalchemy.url")
+    )
     if url:
         return url
     from settings import get_settings
+
     return get_settings().database_url
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True,
-                      dialect_opts={"paramstyle": "named"})
+    context.configure(
+        url=database_url(), target_metadata=target_metadata, literal_binds=True, dialect_opts={"paramstyle": "named"}
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -3,6 +3,7 @@
 A round-the-clock calendar counts every second; a business-hours calendar counts only
 the opening hours of its working days, in its own time zone, skipping holidays.
 """
+
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo

@@ -3,6 +3,7 @@
 They are Temporal payloads (through the pydantic data converter) and the API takes
 them as request bodies, so each rule on a field lives here once.
 """
+
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -11,7 +12,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from models.sla import Target
-
 
 NUL_MESSAGE = "must not contain a NUL character"
 
@@ -84,15 +84,15 @@ class Severity(StrEnum):
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-Notes = Annotated[str | None, Field(default=None, max_length=4000)]
+Notes = Annotated[str | None, Field(max_length=4000)]
 Hours = Annotated[Decimal, Field(ge=0, le=200, max_digits=6, decimal_places=2)]
 
 
 class Customer(Strict):
     name: Name
     phone: Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{4,19}$")]
-    email: Annotated[str | None, Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    address: Annotated[str | None, Field(default=None, max_length=500)]
+    email: Annotated[str | None, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] = None
+    address: Annotated[str | None, Field(max_length=500)] = None
     locale: Literal["zh-CN", "en"] = "zh-CN"
     tier: Literal["standard", "vip"] = "standard"
 
@@ -126,7 +126,7 @@ class PartQty(Strict):
 
 class RemoteResolution(Strict):
     resolved: bool
-    notes: Notes
+    notes: Notes = None
 
 
 class Assignment(Strict):
@@ -137,20 +137,20 @@ class Diagnosis(Strict):
     fault_cause: Text
     parts: list[PartQty] = Field(default_factory=list, max_length=50)
     labor_hours: Hours
-    notes: Notes
+    notes: Notes = None
 
 
 class QuoteDecision(Strict):
     approved: bool
-    note: Notes
+    note: Notes = None
     # when given, the decision only applies to that version of the quote
-    quote_version: Annotated[int | None, Field(default=None, ge=1)]
+    quote_version: Annotated[int | None, Field(ge=1)] = None
 
 
 class Repair(Strict):
     parts_used: list[PartQty] = Field(default_factory=list, max_length=50)
     labor_hours: Hours
-    notes: Notes
+    notes: Notes = None
 
 
 class QcCheck(Strict):
@@ -158,7 +158,7 @@ class QcCheck(Strict):
     checklist: dict[Annotated[str, Field(min_length=1, max_length=100)], bool] = Field(
         default_factory=dict, max_length=50
     )
-    notes: Notes
+    notes: Notes = None
 
     @field_validator("checklist")
     @classmethod
@@ -171,8 +171,8 @@ class QcCheck(Strict):
 class Handover(Strict):
     accepted: bool
     signed_by: Name
-    remarks: Notes
-    resolution: Annotated[Literal["rework", "compensation"] | None, Field(default=None, validate_default=True)]
+    remarks: Notes = None
+    resolution: Annotated[Literal["rework", "compensation"] | None, Field(validate_default=True)] = None
 
     @field_validator("resolution")
     @classmethod
@@ -187,9 +187,9 @@ class Handover(Strict):
 
 class Callback(Strict):
     reached: bool
-    csat: Annotated[int | None, Field(default=None, ge=1, le=5, validate_default=True)]
-    nps: Annotated[int | None, Field(default=None, ge=0, le=10, validate_default=True)]
-    comments: Notes
+    csat: Annotated[int | None, Field(ge=1, le=5, validate_default=True)] = None
+    nps: Annotated[int | None, Field(ge=0, le=10, validate_default=True)] = None
+    comments: Notes = None
 
     @field_validator("csat", "nps")
     @classmethod

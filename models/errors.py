@@ -56,9 +56,8 @@ def duplicate_open_case(case_id: str) -> ApplicationError:
 
 def kind_of(err: BaseException) -> ErrorKind | None:
     """The business kind of an error, or None for anything else (an outage, a bug)."""
-    if isinstance(err, ApplicationError) and err.type in ErrorKind._value2member_map_:
-        return ErrorKind(err.type)
-    return None
+    kind = err.type if isinstance(err, ApplicationError) else None
+    return next((k for k in ErrorKind if k.value == kind), None)
 
 
 def detail(err: ApplicationError) -> object:

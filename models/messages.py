@@ -46,10 +46,19 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "en": {
         "accepted": ("Case accepted {case_id}", "Hello {name}, your {category} repair request is case {case_id}."),
-        "technician_assigned": ("Technician assigned {case_id}", "Technician {technician_id} will contact you shortly."),
-        "quote_ready": ("Repair quote {case_id}", "Your repair quote (v{version}) is {total} {currency}. Please approve or decline."),
+        "technician_assigned": (
+            "Technician assigned {case_id}",
+            "Technician {technician_id} will contact you shortly.",
+        ),
+        "quote_ready": (
+            "Repair quote {case_id}",
+            "Your repair quote (v{version}) is {total} {currency}. Please approve or decline.",
+        ),
         "repair_started": ("Repair started {case_id}", "The repair of your {category} has started."),
-        "ready_for_handover": ("Repair done {case_id}", "Your {category} is repaired, passed QC and is ready for handover."),
+        "ready_for_handover": (
+            "Repair done {case_id}",
+            "Your {category} is repaired, passed QC and is ready for handover.",
+        ),
         "returned_unrepaired": ("Device returned {case_id}", "Your {category} will be returned unrepaired."),
         "callback_survey": ("How did we do? {case_id}", "Thank you for your patience. Please rate our service."),
         "closed": ("Case closed {case_id}", "Your case {case_id} is closed ({outcome})."),
@@ -57,10 +66,22 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 STAFF_TEMPLATES: dict[str, tuple[str, str]] = {
-    "sla_warn": ("SLA at risk {case_id}", "Case {case_id} ({priority}) has used 75% of its '{target}' time; due {deadline}."),
-    "sla_breach": ("SLA breached {case_id}", "Case {case_id} ({priority}) missed its '{target}' target due {deadline}."),
-    "sla_raise": ("Case escalated, now {priority} {case_id}", "Case {case_id} is at 150% of its '{target}' time (due {deadline}); priority now {priority}."),
-    "qc_rework_limit": ("QC failed {qc_failures} times {case_id}", "Case {case_id} failed QC {qc_failures} times; supervisor attention needed."),
+    "sla_warn": (
+        "SLA at risk {case_id}",
+        "Case {case_id} ({priority}) has used 75% of its '{target}' time; due {deadline}.",
+    ),
+    "sla_breach": (
+        "SLA breached {case_id}",
+        "Case {case_id} ({priority}) missed its '{target}' target due {deadline}.",
+    ),
+    "sla_raise": (
+        "Case escalated, now {priority} {case_id}",
+        "Case {case_id} is at 150% of its '{target}' time (due {deadline}); priority now {priority}.",
+    ),
+    "qc_rework_limit": (
+        "QC failed {qc_failures} times {case_id}",
+        "Case {case_id} failed QC {qc_failures} times; supervisor attention needed.",
+    ),
     "follow_up": ("Follow-up needed {case_id}", "Case {case_id}: CSAT {csat}, NPS {nps}. {comments}"),
 }
 

@@ -2,14 +2,26 @@
 activity (named after it), activity results, and the live state the workflow answers
 queries with. Fields are only ever added, with defaults: cases in flight carry the
 older shapes."""
+
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from models.domain import (Actor, Callback, Diagnosis, Handover, Intake, PartQty, Priority, QcCheck, Repair,
-                           ServiceMode, Warranty)
+from models.domain import (
+    Actor,
+    Callback,
+    Diagnosis,
+    Handover,
+    Intake,
+    PartQty,
+    Priority,
+    QcCheck,
+    Repair,
+    ServiceMode,
+    Warranty,
+)
 from models.events import EscalationKind, EventType
 from models.messages import Audience, Template
 from models.pricing import Quote
@@ -26,6 +38,7 @@ class CaseStart(BaseModel):
 
 class CaseFields(BaseModel):
     """Columns of the case row that a step changes; None leaves a column as it is."""
+
     priority: Priority | None = None
     warranty: Warranty | None = None
     service_mode: ServiceMode | None = None
@@ -38,6 +51,7 @@ class CaseFields(BaseModel):
 class CaseEvent(BaseModel):
     """One timeline event of a case, keyed by (case_id, key), with the stage it leaves the
     case in and the case columns it changes: written together in one transaction."""
+
     case_id: str
     key: str
     type: EventType
@@ -53,6 +67,7 @@ class CaseEvent(BaseModel):
 
 class CasePolicy(BaseModel):
     """Durations resolved from configuration, already scaled by REPAIRFLOW_TIME_SCALE."""
+
     quote_expiry_seconds: float
     callback_delay_seconds: float
     callback_unreachable_seconds: float
@@ -61,6 +76,7 @@ class CasePolicy(BaseModel):
 
 class SlaPlan(BaseModel):
     """One SLA clock as an activity worked it out on the target's calendar."""
+
     deadline: datetime
     warn_at: datetime
     escalate_at: datetime
@@ -83,6 +99,7 @@ class TriageResult(BaseModel):
 class SlaClockChange(BaseModel):
     """Input of change_sla_clock: pause, resume or extend one SLA clock; `event` is its
     timeline event."""
+
     event: CaseEvent
     target: str
     kind: Literal["pause", "resume", "extend"]
@@ -92,6 +109,7 @@ class SlaClockChange(BaseModel):
 
 class QuoteRequest(BaseModel):
     """Input of price_quote."""
+
     case_id: str
     version: int
     parts: list[PartQty]
@@ -102,6 +120,7 @@ class QuoteRequest(BaseModel):
 
 class Notice(BaseModel):
     """Input of notify: a message to send once; `key` makes it unique across retries."""
+
     case_id: str
     key: str
     audience: Audience
@@ -122,18 +141,21 @@ DeliveryStatus = Literal["sent", "logged", "failed"]
 
 class IntakeInput(BaseModel):
     """Input of record_intake."""
+
     start: CaseStart
     at: datetime
 
 
 class TriageInput(BaseModel):
     """Input of triage_case."""
+
     case_id: str
     at: datetime
 
 
 class DiagnosisInput(BaseModel):
     """Input of record_diagnosis: the diagnosis and the quote priced from it."""
+
     event: CaseEvent
     seq: int
     diagnosis: Diagnosis
@@ -143,6 +165,7 @@ class DiagnosisInput(BaseModel):
 
 class QuoteDecisionInput(BaseModel):
     """Input of record_quote_decision."""
+
     event: CaseEvent
     version: int
     status: Literal["approved", "declined", "expired"]
@@ -151,6 +174,7 @@ class QuoteDecisionInput(BaseModel):
 
 class RepairInput(BaseModel):
     """Input of record_repair."""
+
     event: CaseEvent
     seq: int
     repair: Repair
@@ -158,6 +182,7 @@ class RepairInput(BaseModel):
 
 class QcInput(BaseModel):
     """Input of record_qc."""
+
     event: CaseEvent
     seq: int
     qc: QcCheck
@@ -165,6 +190,7 @@ class QcInput(BaseModel):
 
 class HandoverInput(BaseModel):
     """Input of record_handover."""
+
     event: CaseEvent
     seq: int
     handover: Handover
@@ -173,6 +199,7 @@ class HandoverInput(BaseModel):
 
 class CallbackInput(BaseModel):
     """Input of record_callback; no survey when the customer was never reached."""
+
     event: CaseEvent
     seq: int
     outcome: Literal["reached", "not_reached", "unreachable"]
@@ -181,12 +208,14 @@ class CallbackInput(BaseModel):
 
 class EscalationInput(BaseModel):
     """Input of record_escalation."""
+
     event: CaseEvent
     escalation: Escalation
 
 
 class ReviewInput(BaseModel):
     """Input of record_review."""
+
     event: CaseEvent
     outcome: Literal["closed", "cancelled"]
     qc_failures: int
@@ -222,6 +251,7 @@ class SlaTargetState(BaseModel):
 
 class CaseState(BaseModel):
     """What the workflow knows now; the answer to the `state` query and to updates."""
+
     case_id: str
     stage: Stage
     status: CaseStatus

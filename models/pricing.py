@@ -1,4 +1,5 @@
 """Itemized quotes from the parts price list and the labor rate. Pure."""
+
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -65,8 +66,9 @@ def price_quote(
     # in warranty the lines stay itemized, each priced at zero
     def line(kind: str, code: str, text: str, qty: Decimal, unit: Decimal) -> QuoteLine:
         unit = Decimal(0) if in_warranty else unit
-        return QuoteLine(kind=kind, code=code, description=text, quantity=qty,
-                         unit_price=money(unit), amount=money(qty * unit))
+        return QuoteLine(
+            kind=kind, code=code, description=text, quantity=qty, unit_price=money(unit), amount=money(qty * unit)
+        )
 
     lines = []
     for index, item in enumerate(parts):
@@ -79,5 +81,4 @@ def price_quote(
     if on_site and rates.on_site_fee > 0:
         lines.append(line("fee", "ON_SITE", "On-site visit", Decimal(1), rates.on_site_fee))
     total = money(sum((item.amount for item in lines), Decimal(0)))
-    return Quote(version=version, lines=lines, total=total, currency=rates.currency,
-                 in_warranty=in_warranty)
+    return Quote(version=version, lines=lines, total=total, currency=rates.currency, in_warranty=in_warranty)

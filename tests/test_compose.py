@@ -1,7 +1,12 @@
 """Static checks of docker-compose.yml and the Dockerfile (no Docker needed): the services
 and their start-up order, health checks, a scalable worker, the search attributes the
 code uses, and app settings that settings.Settings knows."""
+
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,8 +22,14 @@ DOCKERFILE = ROOT / "Dockerfile"
 
 APP_SERVICES = ("migrate", "api", "worker")
 REQUIRED_SERVICES = {"postgres", "temporal", "temporal-ui", "search-attributes", *APP_SERVICES}
-PASSED_THROUGH = ("REPAIRFLOW_TIME_SCALE", "REPAIRFLOW_API_KEYS", "REPAIRFLOW_NOTIFY_CUSTOMER_URLS",
-                  "REPAIRFLOW_NOTIFY_STAFF_URLS", "REPAIRFLOW_SLA_HOLIDAYS", "REPAIRFLOW_SLA_CALENDARS")
+PASSED_THROUGH = (
+    "REPAIRFLOW_TIME_SCALE",
+    "REPAIRFLOW_API_KEYS",
+    "REPAIRFLOW_NOTIFY_CUSTOMER_URLS",
+    "REPAIRFLOW_NOTIFY_STAFF_URLS",
+    "REPAIRFLOW_SLA_HOLIDAYS",
+    "REPAIRFLOW_SLA_CALENDARS",
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +43,7 @@ def services(compose) -> dict:
 
 
 # --- helpers -------------------------------------------------------------------------
+
 
 def depends_on(service: dict) -> dict[str, str]:
     """Dependency -> condition; the short list form means service_started."""
@@ -83,11 +95,15 @@ def bare_dollars(text: str) -> list[str]:
 def dockerfile_instructions(keyword: str) -> list[str]:
     """Arguments of every `keyword` instruction, with continuation lines joined."""
     text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
-    return [line.split(None, 1)[1] for line in text.splitlines()
-            if line.strip() and line.split(None, 1)[0].upper() == keyword]
+    return [
+        line.split(None, 1)[1]
+        for line in text.splitlines()
+        if line.strip() and line.split(None, 1)[0].upper() == keyword
+    ]
 
 
 # --- the stack -------------------------------------------------------------------------
+
 
 def test_compose_spec_without_obsolete_version_key(compose):
     assert "version" not in compose
@@ -154,6 +170,7 @@ def test_shell_variables_in_commands_are_escaped_for_compose():
 
 # --- the app image -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_services_build_the_root_dockerfile(services, name):
     build = services[name]["build"]
@@ -179,19 +196,21 @@ def test_dockerfile_installs_the_project_without_dev_or_test_extras():
 def base_images() -> list[str]:
     """The image of every FROM, with ARG defaults filled in."""
     args = dict(arg.split("=", 1) for arg in dockerfile_instructions("ARG") if "=" in arg)
-    return [re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], spec.split()[0])
-            for spec in dockerfile_instructions("FROM")]
+    return [
+        re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], spec.split()[0]) for spec in dockerfile_instructions("FROM")
+    ]
 
 
 def test_dockerfile_runs_the_api_as_non_root_on_python_311_slim():
     assert base_images() and set(base_images()) == {"python:3.11-slim"}
     users = dockerfile_instructions("USER")
-    assert users and not users[-1].split(":")[0] in ("root", "0")
+    assert users and users[-1].split(":")[0] not in ("root", "0")
     cmd = dockerfile_instructions("CMD")[-1]
     assert "uvicorn" in cmd and "api.app:app" in cmd and "0.0.0.0" in cmd and "8000" in cmd
 
 
 # --- search attributes ----------------------------------------------------------------------
+
 
 def test_search_attribute_job_registers_exactly_the_code_attributes(services):
     assert registered_search_attributes(services["search-attributes"]) == CLI_TYPES
@@ -208,6 +227,7 @@ def test_search_attributes_go_to_the_app_namespace(services):
 
 # --- app settings ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_environment_names_real_settings(services, name):
     env = environment(services[name])
@@ -220,8 +240,9 @@ def test_app_environment_names_real_settings(services, name):
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_connections_and_pass_through(services, name):
     env = environment(services[name])
-    assert re.fullmatch(r"postgresql\+asyncpg://[^@]+@postgres:5432/repairflow",
-                        with_defaults(env["REPAIRFLOW_DATABASE_URL"]))
+    assert re.fullmatch(
+        r"postgresql\+asyncpg://[^@]+@postgres:5432/repairflow", with_defaults(env["REPAIRFLOW_DATABASE_URL"])
+    )
     assert env["REPAIRFLOW_TEMPORAL_ADDRESS"] == "temporal:7233"
     for key in PASSED_THROUGH:
         assert env[key].startswith(f"${{{key}:-"), key
@@ -243,3 +264,64 @@ def test_production_fires_timers_as_precisely_as_the_dev_stack(compose):
     dev_value = next(arg.split("=", 1)[1].strip('"') for arg in dev if arg.startswith(setting))
     config = yaml.safe_load(compose["configs"]["temporal-dynamic-config"]["content"])
     assert [entry["value"] for entry in config[setting]] == [dev_value]
+
+
+# --- no dev tooling in production --------------------------------------------------------------
+
+
+def test_the_image_ships_no_dev_launcher():
+    copied = " ".join(dockerfile_instructions("COPY"))
+    assert "devstack" not in copied and "tests" not in copied and "reference/" in copied
+    assert "devstack" in (ROOT / ".dockerignore").read_text().split()
+
+
+def test_the_image_build_context_installs_without_devstack(tmp_path):
+    """`pip install .` on exactly what the build stage copies: a wheel without devstack/."""
+    context = tmp_path / "context"
+    for spec in dockerfile_instructions("COPY"):
+        if spec.startswith("--from"):
+            continue
+        *sources, _ = spec.split()
+        for source in sources:
+            path = ROOT / source.rstrip("/")
+            target = context / source.rstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir():
+                shutil.copytree(path, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy(path, target)
+    assert not (context / "devstack").exists()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "wheel"),
+            str(context),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = (tmp_path / "wheel").glob("*.whl")
+    top = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist() if not name.startswith("repairflow-")}
+    assert {"models", "workflows", "activities", "api", "reference", "worker.py"} <= top
+    assert "devstack" not in top
+
+
+def test_production_code_never_imports_the_dev_launcher():
+    probe = (
+        "import sys, api.app, worker, reference.load; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'devstack', 'tests'}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_compose_loads_reference_data_with_the_production_loader():
+    readme = (ROOT / "README.md").read_text()
+    assert "python -m reference.load" in readme and "devstack" not in COMPOSE_FILE.read_text()

@@ -1,4 +1,5 @@
 """The test servers and the dev stack's database: schema, seed data, search attributes."""
+
 import asyncio
 from contextlib import asynccontextmanager
 
@@ -6,12 +7,15 @@ from sqlalchemy import func, inspect, make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
+from api.auth import key_hash
 from devstack.migrate import upgrade
-from devstack.seed import DEV_KEYS, PARTS, TECHNICIANS, key_hash, seed
+from devstack.seed import DEV_KEYS, seed
 from devstack.temporal import INDEXED_TYPES
 from models.domain import Category
 from models.search_attributes import ALL, CLI_TYPES
-from models.tables import ApiKeyRecord, Base, Part, Technician
+from models.tables import ApiKeyRow, Base, PartRow, TechnicianRow
+from reference.catalog import PARTS, TECHNICIANS
+from reference.load import load
 
 
 @asynccontextmanager
@@ -26,8 +30,10 @@ async def connect(url):
 
 async def counts(url) -> dict[str, int]:
     async with connect(url) as conn:
-        return {table.name: await conn.scalar(select(func.count()).select_from(table))
-                for table in (Part.__table__, Technician.__table__, ApiKeyRecord.__table__)}
+        return {
+            name: await conn.scalar(select(func.count()).select_from(Base.metadata.tables[name]))
+            for name in (PartRow.__tablename__, TechnicianRow.__tablename__, ApiKeyRow.__tablename__)
+        }
 
 
 async def test_migrations_create_every_table(database_url):
@@ -44,8 +50,11 @@ async def test_seed_is_idempotent(database_url):
     before = await counts(database_url)
     assert await seed(database_url) == {name: 0 for name in before}
     assert await counts(database_url) == before
-    assert before == {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS),
-                      "api_keys": len(DEV_KEYS)}
+    assert before == {
+        "parts": sum(map(len, PARTS.values())),
+        "technicians": len(TECHNICIANS),
+        "api_keys": len(DEV_KEYS),
+    }
 
 
 async def fresh_database(url: str, name: str) -> str:
@@ -60,18 +69,23 @@ async def fresh_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-async def test_a_catalog_only_seed_leaves_out_the_dev_keys(database_url):
-    url = await fresh_database(database_url, "catalog_only")
+async def test_the_production_reference_load_leaves_out_the_dev_keys(database_url):
+    url = await fresh_database(database_url, "reference_only")
     await asyncio.to_thread(upgrade, url)
-    assert await seed(url, dev_keys=False) == {"parts": sum(map(len, PARTS.values())),
-                                               "technicians": len(TECHNICIANS)}
+    assert await load(url) == {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS)}
+    assert await load(url) == {"parts": 0, "technicians": 0}
     assert (await counts(url))["api_keys"] == 0
 
 
 async def test_every_category_has_priced_parts(database_url):
     async with connect(database_url) as conn:
-        rows = (await conn.execute(select(Part.category, func.count(), func.min(Part.unit_price))
-                                   .where(Part.currency == "CNY").group_by(Part.category))).all()
+        rows = (
+            await conn.execute(
+                select(PartRow.category, func.count(), func.min(PartRow.unit_price))
+                .where(PartRow.currency == "CNY")
+                .group_by(PartRow.category)
+            )
+        ).all()
     per_category = {category: (n, cheapest) for category, n, cheapest in rows}
     assert set(per_category) == {c.value for c in Category}
     assert all(5 <= n <= 8 and cheapest > 0 for n, cheapest in per_category.values())
@@ -79,7 +93,7 @@ async def test_every_category_has_priced_parts(database_url):
 
 async def test_dev_keys_are_stored_hashed(database_url):
     async with connect(database_url) as conn:
-        stored = {r.key_hash: r for r in (await conn.execute(select(ApiKeyRecord))).all()}
+        stored = {r.key_hash: r for r in (await conn.execute(select(ApiKeyRow))).all()}
     for key, meta in DEV_KEYS.items():
         row = stored[key_hash(key)]
         assert (row.name, row.role, row.technician_id) == (meta.name, meta.role, meta.technician_id)
@@ -88,10 +102,12 @@ async def test_dev_keys_are_stored_hashed(database_url):
 
 async def test_dev_server_has_the_search_attributes(temporal_client):
     listed = await temporal_client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace="default"))
+        ListSearchAttributesRequest(namespace="default")
+    )
     assert set(CLI_TYPES) == {key.name for key in ALL}
-    assert {name: listed.custom_attributes.get(name) for name in CLI_TYPES} == \
-        {name: INDEXED_TYPES[kind] for name, kind in CLI_TYPES.items()}
+    assert {name: listed.custom_attributes.get(name) for name in CLI_TYPES} == {
+        name: INDEXED_TYPES[kind] for name, kind in CLI_TYPES.items()
+    }
 
 
 async def test_settings_point_at_the_test_servers(settings, database_url, temporal_server):
@@ -128,8 +144,14 @@ async def test_the_ladder_migration_brings_earlier_clocks_along(database_url):
         await conn.commit()
     await asyncio.to_thread(upgrade, url)
     async with connect(url) as conn:
-        rows = {r.target: r for r in (await conn.execute(text(
-            "SELECT target, level, met_at, paused_seconds FROM sla_targets WHERE case_id = 'RC-OLD'"))).all()}
+        rows = {
+            r.target: r
+            for r in (
+                await conn.execute(
+                    text("SELECT target, level, met_at, paused_seconds FROM sla_targets WHERE case_id = 'RC-OLD'")
+                )
+            ).all()
+        }
     assert (rows["assigned"].level, rows["assigned"].met_at.isoformat()) == (2, "2026-11-01T09:00:00+00:00")
     assert (rows["diagnosis_started"].level, rows["diagnosis_started"].met_at) == (0, None)
     assert rows["assigned"].paused_seconds == 0

@@ -99,9 +99,7 @@ class CaseWorkflowBase:
             moves_stage=to is not None,
         )
 
-    async def _run(
-        self, activity: Callable[[Any, I], Awaitable[R]], given: I, summary: str | None = None
-    ) -> R:
+    async def _run(self, activity: Callable[[Any, I], Awaitable[R]], given: I, summary: str | None = None) -> R:
         try:
             return await workflow.execute_activity_method(
                 activity, given, start_to_close_timeout=STEP_TIMEOUT, retry_policy=RETRY, summary=summary

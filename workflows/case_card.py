@@ -2,8 +2,10 @@
 its current details, a short case card. Both follow the workflow's state."""
 
 from datetime import datetime
+from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
     from models import search_attributes as sa
@@ -15,9 +17,7 @@ with workflow.unsafe.imports_passed_through():
 def next_running(state: CaseState) -> str | None:
     """The target whose deadline comes next among the clocks still running."""
     running = {
-        name: t.deadline
-        for name, t in state.sla.items()
-        if t.met_at is None and t.breached_at is None and not t.paused
+        name: t.deadline for name, t in state.sla.items() if t.met_at is None and t.breached_at is None and not t.paused
     }
     return min(running, key=running.__getitem__) if running else None
 
@@ -27,7 +27,7 @@ def publish(state: CaseState, intake: Intake, ladder: bool) -> None:
     if ladder:
         s.escalation_level = case_escalation(s.sla.values())[0]
     following = next_running(s)
-    updates = [
+    updates: list[SearchAttributeUpdate[Any]] = [
         sa.CASE_STAGE.value_set(s.stage.value),
         sa.CASE_CHANNEL.value_set(intake.channel.value),
         sa.PRODUCT_CATEGORY.value_set(intake.product.category.value),

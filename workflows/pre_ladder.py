@@ -36,12 +36,16 @@ class PreLadderSla(CaseWorkflowBase):
         s.escalation_level = max(s.escalation_level, BREACH_LEVEL)
         deadline = sla.deadline.isoformat()
         event = self._event(
-            PRE_LADDER_BREACH[Target(target)], SYSTEM, data={"target": target, "deadline": deadline},
+            PRE_LADDER_BREACH[Target(target)],
+            SYSTEM,
+            data={"target": target, "deadline": deadline},
             fields=CaseFields(sla_breached=True, escalation_level=s.escalation_level),
         )
-        escalation = Escalation(kind=EscalationKind.SLA_BREACH, level=BREACH_LEVEL, target=target,
-                                detail={"deadline": deadline})
+        escalation = Escalation(
+            kind=EscalationKind.SLA_BREACH, level=BREACH_LEVEL, target=target, detail={"deadline": deadline}
+        )
         await self._run(CaseRecordActivities.record_escalation, EscalationInput(event=event, escalation=escalation))
-        self._notify(Audience.SUPERVISOR, Template.SLA_BREACH, target=target, deadline=deadline,
-                     key=f"sla_breach-{target}")
+        self._notify(
+            Audience.SUPERVISOR, Template.SLA_BREACH, target=target, deadline=deadline, key=f"sla_breach-{target}"
+        )
         self._publish()

@@ -17,13 +17,41 @@ from workflows.stage_timers import StageTimers
 with workflow.unsafe.imports_passed_through():
     from activities import CaseRecordActivities, IntakeActivities, ReviewActivities
     from models import stages
-    from models.domain import (SYSTEM, Actor, Assignment, Callback, Cancel, Diagnosis, Handover, QcCheck,
-                               QuoteDecision, Reassignment, RemoteResolution, Repair, SlaExtension)
+    from models.domain import (
+        SYSTEM,
+        Actor,
+        Assignment,
+        Callback,
+        Cancel,
+        Diagnosis,
+        Handover,
+        QcCheck,
+        QuoteDecision,
+        Reassignment,
+        RemoteResolution,
+        Repair,
+        SlaExtension,
+    )
     from models.events import EscalationKind, EventType
     from models.messages import Audience, Template
-    from models.payloads import (CallbackInput, CaseFields, CaseStart, CaseState, DiagnosisInput, Escalation,
-                                 EscalationInput, HandoverInput, IntakeInput, QcInput, QuoteDecisionInput,
-                                 QuoteRequest, RepairInput, ReviewInput, SlaTargetState, TriageInput)
+    from models.payloads import (
+        CallbackInput,
+        CaseFields,
+        CaseStart,
+        CaseState,
+        DiagnosisInput,
+        Escalation,
+        EscalationInput,
+        HandoverInput,
+        IntakeInput,
+        QcInput,
+        QuoteDecisionInput,
+        QuoteRequest,
+        RepairInput,
+        ReviewInput,
+        SlaTargetState,
+        TriageInput,
+    )
     from models.review import needs_follow_up
     from models.sla import met_by
     from models.stages import Action, Stage, status_of
@@ -65,22 +93,30 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
     async def _intake(self) -> bool:
         intake, s = self._start.intake, self._state
         try:
-            await self._run(IntakeActivities.record_intake, IntakeInput(start=self._start, at=workflow.now()),
-                            summary="record the intake")
+            await self._run(
+                IntakeActivities.record_intake,
+                IntakeInput(start=self._start, at=workflow.now()),
+                summary="record the intake",
+            )
         except ApplicationError as err:
             self._intake_error, s.error = err, str(err)
             return False
         s.stage = stages.move(s.stage, stages.after_intake())
         self._notify(Audience.CUSTOMER, Template.ACCEPTED, name=intake.customer.name)
-        result = await self._run(IntakeActivities.triage_case, TriageInput(case_id=s.case_id, at=workflow.now()),
-                                 summary="triage: warranty, priority, service mode, SLA clocks")
+        result = await self._run(
+            IntakeActivities.triage_case,
+            TriageInput(case_id=s.case_id, at=workflow.now()),
+            summary="triage: warranty, priority, service mode, SLA clocks",
+        )
         self._policy = result.policy
         s.warranty, s.priority, s.service_mode = result.warranty, result.priority, result.service_mode
         # a worker still on the code before the ladder may have run the triage: no plans then
         self._ladder = self._ladder and bool(result.plans)
         if self._ladder:
-            s.sla = {t: SlaTargetState(deadline=p.deadline, warn_at=p.warn_at, escalate_at=p.escalate_at)
-                     for t, p in result.plans.items()}
+            s.sla = {
+                t: SlaTargetState(deadline=p.deadline, warn_at=p.warn_at, escalate_at=p.escalate_at)
+                for t, p in result.plans.items()
+            }
         else:
             s.sla = {t: SlaTargetState(deadline=d) for t, d in result.deadlines.items()}
         s.stage = stages.move(s.stage, stages.after_triage(result.service_mode))
@@ -91,10 +127,17 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
         s = self._state
         outcome = stages.after_review(self._cancelled)
         event = self._event(EventType.REVIEWED, SYSTEM, outcome)
-        await self._run(ReviewActivities.record_review,
-                        ReviewInput(event=event, outcome="cancelled" if self._cancelled else "closed",
-                                    qc_failures=s.qc_failures, reworks=s.reworks, repaired=s.repaired),
-                        summary=f"{event.type} by {event.actor} → {event.stage.value}")
+        await self._run(
+            ReviewActivities.record_review,
+            ReviewInput(
+                event=event,
+                outcome="cancelled" if self._cancelled else "closed",
+                qc_failures=s.qc_failures,
+                reworks=s.reworks,
+                repaired=s.repaired,
+            ),
+            summary=f"{event.type} by {event.actor} → {event.stage.value}",
+        )
         self._apply(event)
         s.status = status_of(outcome)
         self._reviewed = True
@@ -115,22 +158,43 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
         async with self._acting(Action.REMOTE_RESOLUTION):
             to = stages.after_remote_guidance(data.resolved)
             if data.resolved:
-                await self._record(self._event(EventType.REMOTE_RESOLVED, actor, to, data.model_dump(mode="json"),
-                                               sla_met=met_by(EventType.REMOTE_RESOLVED)))
+                await self._record(
+                    self._event(
+                        EventType.REMOTE_RESOLVED,
+                        actor,
+                        to,
+                        data.model_dump(mode="json"),
+                        sla_met=met_by(EventType.REMOTE_RESOLVED),
+                    )
+                )
                 self._enter_callback()
             else:
                 mode = dispatch_mode(self._start.intake.product.category)
-                await self._record(self._event(EventType.REMOTE_GUIDANCE, actor, to, data.model_dump(mode="json"),
-                                               fields=CaseFields(service_mode=mode)))
+                await self._record(
+                    self._event(
+                        EventType.REMOTE_GUIDANCE,
+                        actor,
+                        to,
+                        data.model_dump(mode="json"),
+                        fields=CaseFields(service_mode=mode),
+                    )
+                )
                 self._state.service_mode = mode
         return self._state
 
     @workflow.update
     async def assign_technician(self, actor: Actor, data: Assignment) -> CaseState:
         async with self._acting(Action.ASSIGNMENT):
-            await self._record(self._event(EventType.TECHNICIAN_ASSIGNED, actor, stages.after_assignment(),
-                                           data.model_dump(), fields=CaseFields(technician_id=data.technician_id),
-                                           sla_met=met_by(EventType.TECHNICIAN_ASSIGNED)))
+            await self._record(
+                self._event(
+                    EventType.TECHNICIAN_ASSIGNED,
+                    actor,
+                    stages.after_assignment(),
+                    data.model_dump(),
+                    fields=CaseFields(technician_id=data.technician_id),
+                    sla_met=met_by(EventType.TECHNICIAN_ASSIGNED),
+                )
+            )
             self._notify(Audience.CUSTOMER, Template.TECHNICIAN_ASSIGNED, technician_id=data.technician_id)
         return self._state
 
@@ -139,22 +203,43 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
         async with self._acting(Action.DIAGNOSIS):
             s = self._state
             version = (s.quote.version + 1) if s.quote else 1
-            quote = await self._run(CaseRecordActivities.price_quote, QuoteRequest(
-                case_id=s.case_id, version=version, parts=data.parts, labor_hours=data.labor_hours,
-                in_warranty=s.warranty == "in_warranty", on_site=s.service_mode == "on_site"))
+            quote = await self._run(
+                CaseRecordActivities.price_quote,
+                QuoteRequest(
+                    case_id=s.case_id,
+                    version=version,
+                    parts=data.parts,
+                    labor_hours=data.labor_hours,
+                    in_warranty=s.warranty == "in_warranty",
+                    on_site=s.service_mode == "on_site",
+                ),
+            )
             free = quote.total == 0
             expires = None if free else workflow.now() + timedelta(seconds=self.policy.quote_expiry_seconds)
-            event = self._event(EventType.DIAGNOSED, actor, stages.after_diagnosis(free),
-                                {"version": version, "total": str(quote.total), "auto_approved": free},
-                                sla_met=met_by(EventType.DIAGNOSED))
-            await self._commit(CaseRecordActivities.record_diagnosis, DiagnosisInput(
-                event=event, seq=self._seq("diagnosis"), diagnosis=data, quote=quote, expires_at=expires))
+            event = self._event(
+                EventType.DIAGNOSED,
+                actor,
+                stages.after_diagnosis(free),
+                {"version": version, "total": str(quote.total), "auto_approved": free},
+                sla_met=met_by(EventType.DIAGNOSED),
+            )
+            await self._commit(
+                CaseRecordActivities.record_diagnosis,
+                DiagnosisInput(
+                    event=event, seq=self._seq("diagnosis"), diagnosis=data, quote=quote, expires_at=expires
+                ),
+            )
             s.quote, s.quote_expires_at = quote, expires
             if free:
                 self._enter_repair()
             else:
-                self._notify(Audience.CUSTOMER, Template.QUOTE_READY, total=str(quote.total),
-                             currency=quote.currency, version=version)
+                self._notify(
+                    Audience.CUSTOMER,
+                    Template.QUOTE_READY,
+                    total=str(quote.total),
+                    currency=quote.currency,
+                    version=version,
+                )
         return self._state
 
     @workflow.update
@@ -164,10 +249,16 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
             assert quote is not None
             self._check_quote_version(data)
             status = "approved" if data.approved else "declined"
-            event = self._event(EventType.QUOTE_APPROVED if data.approved else EventType.QUOTE_DECLINED, actor,
-                                stages.after_quote_decision(data.approved), {"version": quote.version, "note": data.note})
-            await self._commit(CaseRecordActivities.record_quote_decision,
-                               QuoteDecisionInput(event=event, version=quote.version, status=status, note=data.note))
+            event = self._event(
+                EventType.QUOTE_APPROVED if data.approved else EventType.QUOTE_DECLINED,
+                actor,
+                stages.after_quote_decision(data.approved),
+                {"version": quote.version, "note": data.note},
+            )
+            await self._commit(
+                CaseRecordActivities.record_quote_decision,
+                QuoteDecisionInput(event=event, version=quote.version, status=status, note=data.note),
+            )
             self._state.quote_expires_at = None
             if data.approved:
                 self._enter_repair()
@@ -179,8 +270,9 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
     async def record_repair(self, actor: Actor, data: Repair) -> CaseState:
         async with self._acting(Action.REPAIR):
             event = self._event(EventType.REPAIRED, actor, stages.after_repair())
-            await self._commit(CaseRecordActivities.record_repair,
-                               RepairInput(event=event, seq=self._seq("repair"), repair=data))
+            await self._commit(
+                CaseRecordActivities.record_repair, RepairInput(event=event, seq=self._seq("repair"), repair=data)
+            )
             self._state.repaired = True
         return self._state
 
@@ -188,16 +280,18 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
     async def record_qc(self, actor: Actor, data: QcCheck) -> CaseState:
         async with self._acting(Action.QC):
             s = self._state
-            event = self._event(EventType.QC_PASSED if data.passed else EventType.QC_FAILED, actor,
-                                stages.after_qc(data.passed))
+            event = self._event(
+                EventType.QC_PASSED if data.passed else EventType.QC_FAILED, actor, stages.after_qc(data.passed)
+            )
             await self._commit(CaseRecordActivities.record_qc, QcInput(event=event, seq=self._seq("qc"), qc=data))
             if data.passed:
                 self._notify(Audience.CUSTOMER, Template.READY_FOR_HANDOVER)
             else:
                 s.qc_failures += 1
                 if s.qc_failures == self.policy.max_qc_failures:
-                    await self._escalate_to_supervisor(EscalationKind.QC_REWORK_LIMIT, SYSTEM,
-                                                       {"qc_failures": s.qc_failures})
+                    await self._escalate_to_supervisor(
+                        EscalationKind.QC_REWORK_LIMIT, SYSTEM, {"qc_failures": s.qc_failures}
+                    )
                     self._notify(Audience.SUPERVISOR, Template.QC_REWORK_LIMIT, qc_failures=s.qc_failures)
         return self._state
 
@@ -214,8 +308,10 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
             else:
                 kind = EventType.HANDOVER_REFUSED
             event = self._event(kind, actor, to, sla_met=met_by(kind))
-            await self._commit(CaseRecordActivities.record_handover,
-                               HandoverInput(event=event, seq=self._seq("handover"), handover=data, repaired=s.repaired))
+            await self._commit(
+                CaseRecordActivities.record_handover,
+                HandoverInput(event=event, seq=self._seq("handover"), handover=data, repaired=s.repaired),
+            )
             if to is Stage.CALLBACK:
                 self._enter_callback()
             else:
@@ -227,15 +323,20 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
         async with self._acting(Action.CALLBACK):
             to = stages.after_callback(data.reached)
             outcome = "reached" if data.reached else "not_reached"
-            event = self._event(EventType.CALLBACK_REACHED if data.reached else EventType.CALLBACK_NOT_REACHED,
-                                actor, to)
-            await self._commit(CaseRecordActivities.record_callback,
-                               CallbackInput(event=event, seq=self._seq("callback"), outcome=outcome, callback=data))
+            event = self._event(
+                EventType.CALLBACK_REACHED if data.reached else EventType.CALLBACK_NOT_REACHED, actor, to
+            )
+            await self._commit(
+                CaseRecordActivities.record_callback,
+                CallbackInput(event=event, seq=self._seq("callback"), outcome=outcome, callback=data),
+            )
             if data.reached and needs_follow_up(data.csat, data.nps):
-                await self._escalate_to_supervisor(EscalationKind.FOLLOW_UP, actor, {"csat": data.csat, "nps": data.nps},
-                                                   comments=data.comments)
-                self._notify(Audience.SUPERVISOR, Template.FOLLOW_UP, csat=data.csat, nps=data.nps,
-                             comments=data.comments or "")
+                await self._escalate_to_supervisor(
+                    EscalationKind.FOLLOW_UP, actor, {"csat": data.csat, "nps": data.nps}, comments=data.comments
+                )
+                self._notify(
+                    Audience.SUPERVISOR, Template.FOLLOW_UP, csat=data.csat, nps=data.nps, comments=data.comments or ""
+                )
         return await self._closed_if(to is Stage.REVIEW)
 
     @workflow.update
@@ -250,10 +351,14 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
         async with self._acting(Action.REASSIGNMENT):
             self._check_reassignment(data)
             s = self._state
-            await self._record(self._event(
-                EventType.TECHNICIAN_REASSIGNED, actor,
-                data={"technician_id": data.technician_id, "previous": s.technician_id, "reason": data.reason},
-                fields=CaseFields(technician_id=data.technician_id)))
+            await self._record(
+                self._event(
+                    EventType.TECHNICIAN_REASSIGNED,
+                    actor,
+                    data={"technician_id": data.technician_id, "previous": s.technician_id, "reason": data.reason},
+                    fields=CaseFields(technician_id=data.technician_id),
+                )
+            )
             self._notify(Audience.CUSTOMER, Template.TECHNICIAN_ASSIGNED, technician_id=data.technician_id)
         return self._state
 
@@ -339,8 +444,12 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
     async def _escalate_to_supervisor(self, kind: EscalationKind, actor: Actor, data: dict, **detail: object) -> None:
         s = self._state
         event = self._event(EventType(kind.value), actor, data=data)
-        await self._run(CaseRecordActivities.record_escalation, EscalationInput(
-            event=event, escalation=Escalation(kind=kind, level=s.escalation_level, detail=data | detail)))
+        await self._run(
+            CaseRecordActivities.record_escalation,
+            EscalationInput(
+                event=event, escalation=Escalation(kind=kind, level=s.escalation_level, detail=data | detail)
+            ),
+        )
 
     def _enter_repair(self) -> None:
         self._notify(Audience.CUSTOMER, Template.REPAIR_STARTED)

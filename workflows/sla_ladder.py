@@ -13,8 +13,18 @@ with workflow.unsafe.imports_passed_through():
     from models.domain import SYSTEM, Actor, Priority
     from models.messages import Audience
     from models.payloads import CaseFields, Escalation, EscalationInput, SlaClockChange, SlaTargetState
-    from models.sla import (AUDIENCE, CLOCK_EVENTS, ESCALATION, EVENT, LADDER, NOTICE, PAUSABLE,
-                            WAITING_ON_CUSTOMER, Rung, raised)
+    from models.sla import (
+        AUDIENCE,
+        CLOCK_EVENTS,
+        ESCALATION,
+        EVENT,
+        LADDER,
+        NOTICE,
+        PAUSABLE,
+        WAITING_ON_CUSTOMER,
+        Rung,
+        raised,
+    )
     from models.stages import Stage
 
 
@@ -51,7 +61,10 @@ class SlaLadder(CaseWorkflowBase):
         assert due is not None and s.priority is not None
         priority = Priority(raised(s.priority)) if rung is Rung.RAISE else s.priority
         detail: dict[str, Any] = {
-            "target": target, "due": due.isoformat(), "deadline": sla.deadline.isoformat(), "armed": sla.armed
+            "target": target,
+            "due": due.isoformat(),
+            "deadline": sla.deadline.isoformat(),
+            "armed": sla.armed,
         }
         if priority != s.priority:
             detail["priority"] = {"from": s.priority.value, "to": priority.value}
@@ -70,13 +83,20 @@ class SlaLadder(CaseWorkflowBase):
         s.priority = priority
         # before anyone is assigned, the case's assignee is the dispatch desk
         audience = AUDIENCE[rung] if rung is not Rung.WARN or s.technician_id else Audience.DISPATCHER
-        self._notify(audience, NOTICE[rung], key=f"sla_{rung}-{target}-{sla.armed}", target=target,
-                     deadline=sla.deadline.isoformat(), technician_id=s.technician_id)
+        self._notify(
+            audience,
+            NOTICE[rung],
+            key=f"sla_{rung}-{target}-{sla.armed}",
+            target=target,
+            deadline=sla.deadline.isoformat(),
+            technician_id=s.technician_id,
+        )
         self._publish()
 
     async def _change_clock(self, target: str, kind: str, actor: Actor, **change: Any) -> None:
-        event = self._event(CLOCK_EVENTS[kind], actor, data={"target": target, "stage": self._state.stage.value,
-                                                             **change})
+        event = self._event(
+            CLOCK_EVENTS[kind], actor, data={"target": target, "stage": self._state.stage.value, **change}
+        )
         plan = await self._run(
             SlaActivities.change_sla_clock,
             SlaClockChange(event=event, target=target, kind=kind, **change),

@@ -49,10 +49,13 @@ class StageTimers(SlaLadder):
         if stage is Stage.QUOTE_APPROVAL:
             quote = self._state.quote
             assert quote is not None
-            event = self._event(EventType.QUOTE_EXPIRED, SYSTEM, stages.after_quote_decision(approved=False),
-                                {"version": quote.version})
-            await self._commit(CaseRecordActivities.record_quote_decision,
-                               QuoteDecisionInput(event=event, version=quote.version, status="expired"))
+            event = self._event(
+                EventType.QUOTE_EXPIRED, SYSTEM, stages.after_quote_decision(approved=False), {"version": quote.version}
+            )
+            await self._commit(
+                CaseRecordActivities.record_quote_decision,
+                QuoteDecisionInput(event=event, version=quote.version, status="expired"),
+            )
             self._notify(Audience.CUSTOMER, Template.RETURNED_UNREPAIRED)
         elif not self._callback_due_notified:
             self._callback_due_notified = True
@@ -60,10 +63,11 @@ class StageTimers(SlaLadder):
             self._notify(Audience.CUSTOMER, Template.CALLBACK_SURVEY)
         else:
             event = self._event(EventType.CALLBACK_UNREACHABLE, SYSTEM, stages.after_callback_unreachable())
-            await self._commit(CaseRecordActivities.record_callback,
-                               CallbackInput(event=event, seq=self._seq("callback"), outcome="unreachable"))
+            await self._commit(
+                CaseRecordActivities.record_callback,
+                CallbackInput(event=event, seq=self._seq("callback"), outcome="unreachable"),
+            )
 
     def _enter_callback(self) -> None:
         self._state.callback_due_at = workflow.now() + timedelta(seconds=self.policy.callback_delay_seconds)
         self._callback_due_notified = False
-

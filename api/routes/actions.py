@@ -1,8 +1,10 @@
 """Human actions on a case (docs/api.md). Each is a Temporal update on the case's
 workflow, whose validator is the authority on the stage; the checks here answer the
 common refusals without a round trip and in the order 404, 403, 422, 409."""
+
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
@@ -10,16 +12,29 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import commands
-from api.auth import Principal, authenticated, forbidden, require
-from api.deps import Services, db, services
+from api.auth import Caller, Principal, forbidden, require
+from api.deps import Db, Svc
 from api.errors import ApiError, business, invalid, not_found, responses, temporal_unavailable
+from api.queries import case_view
 from api.schemas import CaseView
-from api.views import case_view
 from models import errors
-from models.domain import (Assignment, Callback, Cancel, Diagnosis, Handover, PartQty, QcCheck,
-                           QuoteDecision, Reassignment, RemoteResolution, Repair, SlaExtension)
+from models.domain import (
+    Assignment,
+    Callback,
+    Cancel,
+    Diagnosis,
+    Handover,
+    PartQty,
+    QcCheck,
+    QuoteDecision,
+    Reassignment,
+    RemoteResolution,
+    Repair,
+    Role,
+    SlaExtension,
+)
 from models.stages import TERMINAL, Action, Stage, allowed
-from models.tables import Case, Part, Technician
+from models.tables import CaseRow, PartRow, TechnicianRow
 
 router = APIRouter(prefix="/api/v1/cases", tags=["actions"])
 
@@ -28,10 +43,16 @@ Check = Callable[[AsyncSession, BaseModel], Awaitable[None]]
 
 async def _check_parts(session: AsyncSession, parts: list[PartQty], field: str) -> None:
     numbers = {p.part_number for p in parts}
-    known = set(await session.scalars(select(Part.part_number).where(Part.part_number.in_(numbers)))) \
-        if numbers else set()
-    unknown = [{"field": f"{field}.{i}.part_number", "message": f"unknown part number {p.part_number}"}
-               for i, p in enumerate(parts) if p.part_number not in known]
+    known = (
+        set(await session.scalars(select(PartRow.part_number).where(PartRow.part_number.in_(numbers))))
+        if numbers
+        else set()
+    )
+    unknown: list[errors.FieldError] = [
+        {"field": f"{field}.{i}.part_number", "message": f"unknown part number {p.part_number}"}
+        for i, p in enumerate(parts)
+        if p.part_number not in known
+    ]
     if unknown:
         raise invalid(unknown, "unknown part numbers")
 
@@ -45,10 +66,9 @@ async def _check_repair(session: AsyncSession, body: Repair) -> None:
 
 
 async def _check_assignment(session: AsyncSession, body: Assignment | Reassignment) -> None:
-    technician = await session.get(Technician, body.technician_id)
+    technician = await session.get(TechnicianRow, body.technician_id)
     if technician is None or not technician.active:
-        raise invalid([{"field": "technician_id",
-                        "message": f"no active technician {body.technician_id}"}])
+        raise invalid([{"field": "technician_id", "message": f"no active technician {body.technician_id}"}])
 
 
 @dataclass(frozen=True)
@@ -56,34 +76,68 @@ class Spec:
     action: Action
     path: str
     body: type[BaseModel]
-    roles: frozenset[str]
+    roles: frozenset[Role]
     summary: str
     check: Check | None = None
 
 
-def _spec(action, path, body, roles, summary, check=None) -> Spec:
+def _spec(action: Action, path: str, body: type[BaseModel], roles: set[Role], summary: str, check: Any = None) -> Spec:
     return Spec(action, path, body, frozenset(roles), summary, check)
 
 
 SPECS = (
-    _spec(Action.REMOTE_RESOLUTION, "remote-resolution", RemoteResolution, {"agent"},
-          "Outcome of remote guidance: resolved goes to callback, otherwise to dispatch"),
-    _spec(Action.ASSIGNMENT, "assignment", Assignment, {"agent", "supervisor"},
-          "Assign a technician", _check_assignment),
-    _spec(Action.DIAGNOSIS, "diagnosis", Diagnosis, {"technician"},
-          "Record the diagnosis; prices a quote (a new diagnosis replaces a pending quote)", _check_diagnosis),
-    _spec(Action.QUOTE_DECISION, "quote/decision", QuoteDecision, {"agent"},
-          "The customer's decision on the quote"),
-    _spec(Action.REPAIR, "repair", Repair, {"technician"}, "Record the repair", _check_repair),
-    _spec(Action.QC, "qc", QcCheck, {"technician", "supervisor"}, "Quality check; a failure sends it back to repair"),
-    _spec(Action.HANDOVER, "handover", Handover, {"agent", "technician"},
-          "Customer sign-off; a refusal needs resolution rework or compensation"),
-    _spec(Action.CALLBACK, "callback", Callback, {"agent"}, "Callback survey (CSAT 1-5, NPS 0-10)"),
-    _spec(Action.CANCEL, "cancel", Cancel, {"agent", "supervisor"}, "Cancel an open case"),
-    _spec(Action.REASSIGNMENT, "reassignment", Reassignment, {"supervisor"},
-          "Hand the case to another technician (stages after dispatch)", _check_assignment),
-    _spec(Action.SLA_EXTENSION, "sla/extension", SlaExtension, {"supervisor"},
-          "Move an SLA deadline by service minutes and re-arm its escalation ladder"),
+    _spec(
+        Action.REMOTE_RESOLUTION,
+        "remote-resolution",
+        RemoteResolution,
+        {Role.AGENT},
+        "Outcome of remote guidance: resolved goes to callback, otherwise to dispatch",
+    ),
+    _spec(
+        Action.ASSIGNMENT,
+        "assignment",
+        Assignment,
+        {Role.AGENT, Role.SUPERVISOR},
+        "Assign a technician",
+        _check_assignment,
+    ),
+    _spec(
+        Action.DIAGNOSIS,
+        "diagnosis",
+        Diagnosis,
+        {Role.TECHNICIAN},
+        "Record the diagnosis; prices a quote (a new diagnosis replaces a pending quote)",
+        _check_diagnosis,
+    ),
+    _spec(Action.QUOTE_DECISION, "quote/decision", QuoteDecision, {Role.AGENT}, "The customer's decision on the quote"),
+    _spec(Action.REPAIR, "repair", Repair, {Role.TECHNICIAN}, "Record the repair", _check_repair),
+    _spec(
+        Action.QC, "qc", QcCheck, {Role.TECHNICIAN, Role.SUPERVISOR}, "Quality check; a failure sends it back to repair"
+    ),
+    _spec(
+        Action.HANDOVER,
+        "handover",
+        Handover,
+        {Role.AGENT, Role.TECHNICIAN},
+        "Customer sign-off; a refusal needs resolution rework or compensation",
+    ),
+    _spec(Action.CALLBACK, "callback", Callback, {Role.AGENT}, "Callback survey (CSAT 1-5, NPS 0-10)"),
+    _spec(Action.CANCEL, "cancel", Cancel, {Role.AGENT, Role.SUPERVISOR}, "Cancel an open case"),
+    _spec(
+        Action.REASSIGNMENT,
+        "reassignment",
+        Reassignment,
+        {Role.SUPERVISOR},
+        "Hand the case to another technician (stages after dispatch)",
+        _check_assignment,
+    ),
+    _spec(
+        Action.SLA_EXTENSION,
+        "sla/extension",
+        SlaExtension,
+        {Role.SUPERVISOR},
+        "Move an SLA deadline by service minutes and re-arm its escalation ladder",
+    ),
 )
 
 
@@ -93,28 +147,33 @@ def invalid_stage(action: Action, stage: str) -> ApiError:
 
 def acting(spec: Spec):
     """Dependency: the case row and the caller, once they may take this action."""
-    async def dependency(case_id: str, principal: Principal = Depends(authenticated),
-                         session: AsyncSession = Depends(db)) -> tuple[Principal, Case]:
-        case = await session.get(Case, case_id)
+
+    async def dependency(case_id: str, principal: Caller, session: Db) -> tuple[Principal, CaseRow]:
+        case = await session.get(CaseRow, case_id)
         if case is None:
             raise not_found(case_id)
         require(principal, spec.roles, f"take the {spec.action.value} action")
-        if principal.role == "technician" and case.technician_id != principal.technician_id:
+        if principal.role is Role.TECHNICIAN and case.technician_id != principal.technician_id:
             raise forbidden(f"case {case_id} is not assigned to technician {principal.technician_id}")
         return principal, case
+
     return dependency
 
 
 async def _closed(session: AsyncSession, action: Action, case_id: str) -> ApiError:
-    stage = await session.scalar(select(Case.stage).where(Case.case_id == case_id))
+    stage = await session.scalar(select(CaseRow.stage).where(CaseRow.case_id == case_id))
     if stage in TERMINAL:
         return invalid_stage(action, stage)
     return temporal_unavailable(f"the workflow of case {case_id} is not running")
 
 
 def _endpoint(spec: Spec):
-    async def endpoint(body: spec.body, ctx: tuple[Principal, Case] = Depends(acting(spec)),
-                       session: AsyncSession = Depends(db), svc: Services = Depends(services)) -> CaseView:
+    async def endpoint(
+        body: spec.body,  # type: ignore[name-defined]
+        ctx: Annotated[tuple[Principal, CaseRow], Depends(acting(spec))],
+        session: Db,
+        svc: Svc,
+    ) -> CaseView:
         principal, case = ctx
         if spec.check:
             await spec.check(session, body)
@@ -124,22 +183,29 @@ def _endpoint(spec: Spec):
         case_id = case.case_id
         await session.close()  # no connection held while the workflow works
         try:
-            await commands.act(svc.temporal, case_id, spec.action, principal.actor, body,
-                               timeout=svc.settings.answer_timeout)
+            await commands.act(
+                svc.temporal, case_id, spec.action, principal.actor, body, within=svc.settings.answer_timeout
+            )
         except commands.WorkflowClosed as err:
             raise await _closed(session, spec.action, case_id) from err
         view = await case_view(session, case_id)
         if view is None:
             raise not_found(case_id)
         return view
+
     endpoint.__name__ = f"record_{spec.action.value}"
     return endpoint
 
 
 for spec in SPECS:
     router.add_api_route(
-        f"/{{case_id}}/{spec.path}", _endpoint(spec), methods=["POST"], response_model=CaseView,
-        summary=spec.summary, name=f"record_{spec.action.value}",
+        f"/{{case_id}}/{spec.path}",
+        _endpoint(spec),
+        methods=["POST"],
+        response_model=CaseView,
+        summary=spec.summary,
+        name=f"record_{spec.action.value}",
         description=f"Roles: {', '.join(sorted(spec.roles))}. Answers with the case view once the "
-                    "workflow accepted and recorded the action.",
-        responses=responses(401, 403, 404, 409, 422, 503))
+        "workflow accepted and recorded the action.",
+        responses=responses(401, 403, 404, 409, 422, 503),
+    )

@@ -1,5 +1,7 @@
 """Opening cases and reading them."""
+
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from sqlalchemy import select
@@ -7,18 +9,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api import commands
-from api.auth import Principal, authenticated, role
+from api.auth import Caller, Principal, role
 from api.case_ids import keyed_case_id, random_case_id
-from api.deps import Services, db, services
+from api.deps import Db, Services, Svc
 from api.errors import ApiError, business, invalid, not_found, responses, temporal_unavailable
+from api.queries import BadCursor, case_page, case_view, timeline
 from api.schemas import CaseList, CaseStatus, CaseView, Timeline
-from api.views import BadCursor, case_page, case_view, timeline
 from models import errors
-from models.domain import Intake, Priority
+from models.domain import Intake, Priority, Role
 from models.errors import ErrorKind
 from models.payloads import CaseStart
 from models.stages import Stage
-from models.tables import Case, Device
+from models.tables import CaseRow, DeviceRow
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -27,21 +29,46 @@ ID_ATTEMPTS = 5
 LATEST_ZONE = timezone(timedelta(hours=14))
 
 INTAKE_EXAMPLES = {
-    "washer": {"summary": "Washer that does not drain", "value": {
-        "channel": "phone",
-        "customer": {"name": "Wang Fang", "phone": "13800138000", "email": None, "address": "No. 8 Century Ave, Pudong",
-                     "locale": "zh-CN", "tier": "standard"},
-        "product": {"category": "washer", "model": "XQG100", "serial_number": "SN-WX-0001",
-                    "purchase_date": "2026-03-01"},
-        "fault": {"description": "Drum does not spin, water stays in", "safety_hazard": False},
-        "service_mode": "on_site"}},
-    "hazard": {"summary": "Safety hazard (becomes P1)", "value": {
-        "channel": "wechat",
-        "customer": {"name": "Li Lei", "phone": "13900139000", "locale": "zh-CN", "tier": "vip"},
-        "product": {"category": "air_conditioner", "model": "KFR-35GW", "serial_number": "SN-AC-0042",
-                    "purchase_date": "2024-06-18"},
-        "fault": {"description": "Burning smell from the indoor unit", "safety_hazard": True,
-                  "severity": "total_failure"}}},
+    "washer": {
+        "summary": "Washer that does not drain",
+        "value": {
+            "channel": "phone",
+            "customer": {
+                "name": "Wang Fang",
+                "phone": "13800138000",
+                "email": None,
+                "address": "No. 8 Century Ave, Pudong",
+                "locale": "zh-CN",
+                "tier": "standard",
+            },
+            "product": {
+                "category": "washer",
+                "model": "XQG100",
+                "serial_number": "SN-WX-0001",
+                "purchase_date": "2026-03-01",
+            },
+            "fault": {"description": "Drum does not spin, water stays in", "safety_hazard": False},
+            "service_mode": "on_site",
+        },
+    },
+    "hazard": {
+        "summary": "Safety hazard (becomes P1)",
+        "value": {
+            "channel": "wechat",
+            "customer": {"name": "Li Lei", "phone": "13900139000", "locale": "zh-CN", "tier": "vip"},
+            "product": {
+                "category": "air_conditioner",
+                "model": "KFR-35GW",
+                "serial_number": "SN-AC-0042",
+                "purchase_date": "2024-06-18",
+            },
+            "fault": {
+                "description": "Burning smell from the indoor unit",
+                "safety_hazard": True,
+                "severity": "total_failure",
+            },
+        },
+    },
 }
 
 
@@ -50,23 +77,26 @@ def duplicate(case_id: str) -> ApiError:
 
 
 async def _by_key(session: AsyncSession, key: str) -> str | None:
-    return await session.scalar(select(Case.case_id).where(Case.idempotency_key == key))
+    return await session.scalar(select(CaseRow.case_id).where(CaseRow.idempotency_key == key))
 
 
 async def _open_case_for(session: AsyncSession, serial_number: str) -> str | None:
     return await session.scalar(
-        select(Case.case_id).join(Device, Device.id == Case.device_id)
-        .where(Device.serial_number == serial_number, Case.status == "open").limit(1))
+        select(CaseRow.case_id)
+        .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
+        .where(DeviceRow.serial_number == serial_number, CaseRow.status == "open")
+        .limit(1)
+    )
 
 
-async def _start(session: AsyncSession, svc: Services, principal: Principal, intake: Intake,
-                 key: str | None) -> tuple[str, bool]:
+async def _start(
+    session: AsyncSession, svc: Services, principal: Principal, intake: Intake, key: str | None
+) -> tuple[str, bool]:
     """Starts the case workflow; returns (case id, whether an earlier request made it)."""
     today = datetime.now(UTC).date()
     for attempt in range(ID_ATTEMPTS):
         case_id = keyed_case_id(key, today, attempt) if key else random_case_id(today)
-        holder = (await session.execute(
-            select(Case.idempotency_key).where(Case.case_id == case_id))).first()
+        holder = (await session.execute(select(CaseRow.idempotency_key).where(CaseRow.case_id == case_id))).first()
         if holder is not None:
             if key and holder.idempotency_key == key:
                 return case_id, True
@@ -74,8 +104,13 @@ async def _start(session: AsyncSession, svc: Services, principal: Principal, int
         await session.close()  # no connection held while the workflow works
         start = CaseStart(case_id=case_id, intake=intake, actor=principal.actor, idempotency_key=key)
         try:
-            await commands.open_case(svc.temporal, svc.settings.task_queue, start, reuse_running=key is not None,
-                                     timeout=svc.settings.answer_timeout)
+            await commands.open_case(
+                svc.temporal,
+                svc.settings.task_queue,
+                start,
+                reuse_running=key is not None,
+                within=svc.settings.answer_timeout,
+            )
         except WorkflowAlreadyStartedError:
             continue
         except (ApiError, commands.WorkflowClosed) as err:
@@ -90,23 +125,37 @@ async def _start(session: AsyncSession, svc: Services, principal: Principal, int
             if open_id := await _open_case_for(session, intake.product.serial_number):
                 raise duplicate(open_id) from err
             raise temporal_unavailable("the case workflow ended before recording the intake") from err
-        if key and await session.scalar(select(Case.idempotency_key).where(Case.case_id == case_id)) != key:
+        if key and await session.scalar(select(CaseRow.idempotency_key).where(CaseRow.case_id == case_id)) != key:
             continue  # another key's intake took this id at the same moment
         return case_id, False
     raise temporal_unavailable("could not allocate a case id; try again")
 
 
-@router.post("", status_code=201, response_model=CaseView, summary="Open a case (intake)",
-             responses={200: {"model": CaseView, "description": "replayed: the case this Idempotency-Key made"},
-                        **responses(401, 403, 409, 422, 503)})
+@router.post(
+    "",
+    status_code=201,
+    response_model=CaseView,
+    summary="Open a case (intake)",
+    responses={
+        200: {"model": CaseView, "description": "replayed: the case this Idempotency-Key made"},
+        **responses(401, 403, 409, 422, 503),
+    },
+)
 async def open_case(
     response: Response,
-    intake: Intake = Body(openapi_examples=INTAKE_EXAMPLES),
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", min_length=1, max_length=200,
-                                         description="retries with the same key return the same case"),
-    principal: Principal = Depends(role("agent", "supervisor", what="open cases")),
-    session: AsyncSession = Depends(db),
-    svc: Services = Depends(services),
+    intake: Annotated[Intake, Body(openapi_examples=INTAKE_EXAMPLES)],
+    principal: Annotated[Principal, Depends(role(Role.AGENT, Role.SUPERVISOR, what="open cases"))],
+    session: Db,
+    svc: Svc,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="retries with the same key return the same case",
+        ),
+    ] = None,
 ) -> CaseView:
     """Records the intake and runs triage (warranty, priority, service mode, SLA clock);
     answers once both are written. 409 `duplicate_open_case` when the serial number
@@ -129,21 +178,25 @@ async def open_case(
     return view
 
 
-@router.get("", response_model=CaseList, summary="List cases, newest first",
-            responses=responses(401, 422))
+@router.get("", response_model=CaseList, summary="List cases, newest first", responses=responses(401, 422))
 async def list_cases(
-    _: Principal = Depends(authenticated),
+    _: Caller,
+    session: Db,
     stage: Stage | None = None,
     priority: Priority | None = None,
     status: CaseStatus | None = None,
     sla_breached: bool | None = None,
-    technician_id: str | None = Query(None, min_length=1, max_length=32),
-    limit: int = Query(20, ge=1, le=100),
-    cursor: str | None = Query(None, max_length=512, description="`next_cursor` of the previous page"),
-    session: AsyncSession = Depends(db),
+    technician_id: Annotated[str | None, Query(min_length=1, max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page")] = None,
 ) -> CaseList:
-    filters = {"stage": stage and stage.value, "priority": priority and priority.value, "status": status,
-               "sla_breached": sla_breached, "technician_id": technician_id}
+    filters = {
+        "stage": stage and stage.value,
+        "priority": priority and priority.value,
+        "status": status,
+        "sla_breached": sla_breached,
+        "technician_id": technician_id,
+    }
     try:
         items, next_cursor = await case_page(session, filters, limit, cursor)
     except BadCursor:
@@ -152,19 +205,21 @@ async def list_cases(
 
 
 @router.get("/{case_id}", response_model=CaseView, summary="One case", responses=responses(401, 404, 422))
-async def get_case(case_id: str, _: Principal = Depends(authenticated),
-                   session: AsyncSession = Depends(db)) -> CaseView:
+async def get_case(case_id: str, _: Caller, session: Db) -> CaseView:
     view = await case_view(session, case_id)
     if view is None:
         raise not_found(case_id)
     return view
 
 
-@router.get("/{case_id}/timeline", response_model=Timeline, summary="What happened to a case, oldest first",
-            responses=responses(401, 404, 422))
-async def get_timeline(case_id: str, _: Principal = Depends(authenticated),
-                       session: AsyncSession = Depends(db)) -> Timeline:
+@router.get(
+    "/{case_id}/timeline",
+    response_model=Timeline,
+    summary="What happened to a case, oldest first",
+    responses=responses(401, 404, 422),
+)
+async def get_timeline(case_id: str, _: Caller, session: Db) -> Timeline:
     events = await timeline(session, case_id)
-    if not events and await session.get(Case, case_id) is None:
+    if not events and await session.get(CaseRow, case_id) is None:
         raise not_found(case_id)
     return Timeline(events=events)

@@ -1,13 +1,14 @@
 """Liveness of the API and its two dependencies."""
+
 import asyncio
 import logging
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from api.deps import Services, services
+from api.deps import Services, Svc
 from api.schemas import Health
 
 router = APIRouter(tags=["health"])
@@ -36,9 +37,13 @@ async def _ok(name: str, probe) -> str:
     return "error"
 
 
-@router.get("/healthz", response_model=Health, summary="Health of the API, PostgreSQL and Temporal",
-            responses={503: {"model": Health, "description": "a dependency is down"}})
-async def healthz(svc: Services = Depends(services)):
+@router.get(
+    "/healthz",
+    response_model=Health,
+    summary="Health of the API, PostgreSQL and Temporal",
+    responses={503: {"model": Health, "description": "a dependency is down"}},
+)
+async def healthz(svc: Svc) -> JSONResponse:
     database, temporal = await asyncio.gather(_ok("database", _database(svc)), _ok("temporal", _temporal(svc)))
     ok = database == temporal == "ok"
     body = Health(status="ok" if ok else "error", database=database, temporal=temporal)

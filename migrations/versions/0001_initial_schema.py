@@ -7,280 +7,356 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-22 08:00:21.898724
 """
-from typing import Sequence, Union
 
-from alembic import op
+from collections.abc import Sequence
+
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision: str = '0001'
-down_revision: Union[str, Sequence[str], None] = None
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+revision: str = "0001"
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     """Upgrade schema."""
-    op.create_table('api_keys',
-    sa.Column('key_hash', sa.String(length=64), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('role', sa.String(length=16), nullable=False),
-    sa.Column('technician_id', sa.String(length=32), nullable=True),
-    sa.PrimaryKeyConstraint('key_hash')
+    op.create_table(
+        "api_keys",
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("technician_id", sa.String(length=32), nullable=True),
+        sa.PrimaryKeyConstraint("key_hash"),
     )
-    op.create_table('customers',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('phone', sa.String(length=32), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('email', sa.String(length=200), nullable=True),
-    sa.Column('address', sa.String(length=500), nullable=True),
-    sa.Column('locale', sa.String(length=8), nullable=False),
-    sa.Column('tier', sa.String(length=16), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('phone')
+    op.create_table(
+        "customers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("phone", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=200), nullable=True),
+        sa.Column("address", sa.String(length=500), nullable=True),
+        sa.Column("locale", sa.String(length=8), nullable=False),
+        sa.Column("tier", sa.String(length=16), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("phone"),
     )
-    op.create_table('devices',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('serial_number', sa.String(length=64), nullable=False),
-    sa.Column('category', sa.String(length=32), nullable=False),
-    sa.Column('model', sa.String(length=200), nullable=False),
-    sa.Column('purchase_date', sa.Date(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('serial_number')
+    op.create_table(
+        "devices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("serial_number", sa.String(length=64), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("model", sa.String(length=200), nullable=False),
+        sa.Column("purchase_date", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("serial_number"),
     )
-    op.create_table('parts',
-    sa.Column('part_number', sa.String(length=64), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('category', sa.String(length=32), nullable=False),
-    sa.Column('unit_price', sa.Numeric(precision=12, scale=2), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.PrimaryKeyConstraint('part_number')
+    op.create_table(
+        "parts",
+        sa.Column("part_number", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("unit_price", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.PrimaryKeyConstraint("part_number"),
     )
-    op.create_index(op.f('ix_parts_category'), 'parts', ['category'], unique=False)
-    op.create_table('technicians',
-    sa.Column('technician_id', sa.String(length=32), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('skills', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('region', sa.String(length=64), nullable=False),
-    sa.Column('active', sa.Boolean(), nullable=False),
-    sa.PrimaryKeyConstraint('technician_id')
+    op.create_index(op.f("ix_parts_category"), "parts", ["category"], unique=False)
+    op.create_table(
+        "technicians",
+        sa.Column("technician_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column(
+            "skills", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("region", sa.String(length=64), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("technician_id"),
     )
-    op.create_table('cases',
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('device_id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.String(length=16), nullable=False),
-    sa.Column('stage', sa.String(length=32), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('priority', sa.String(length=4), nullable=True),
-    sa.Column('warranty', sa.String(length=32), nullable=True),
-    sa.Column('service_mode', sa.String(length=16), nullable=True),
-    sa.Column('technician_id', sa.String(length=32), nullable=True),
-    sa.Column('repeat_of', sa.String(length=32), nullable=True),
-    sa.Column('idempotency_key', sa.String(length=200), nullable=True),
-    sa.Column('escalation_level', sa.Integer(), nullable=False),
-    sa.Column('sla_breached', sa.Boolean(), nullable=False),
-    sa.Column('intake', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
-    sa.ForeignKeyConstraint(['device_id'], ['devices.id'], ),
-    sa.PrimaryKeyConstraint('case_id'),
-    sa.UniqueConstraint('idempotency_key')
+    op.create_table(
+        "cases",
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("device_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("stage", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("priority", sa.String(length=4), nullable=True),
+        sa.Column("warranty", sa.String(length=32), nullable=True),
+        sa.Column("service_mode", sa.String(length=16), nullable=True),
+        sa.Column("technician_id", sa.String(length=32), nullable=True),
+        sa.Column("repeat_of", sa.String(length=32), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
+        sa.Column("escalation_level", sa.Integer(), nullable=False),
+        sa.Column("sla_breached", sa.Boolean(), nullable=False),
+        sa.Column(
+            "intake", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["device_id"],
+            ["devices.id"],
+        ),
+        sa.PrimaryKeyConstraint("case_id"),
+        sa.UniqueConstraint("idempotency_key"),
     )
-    op.create_index('ix_cases_created', 'cases', ['created_at', 'case_id'], unique=False)
-    op.create_index('ix_cases_stage', 'cases', ['stage'], unique=False)
-    op.create_index('uq_cases_open_device', 'cases', ['device_id'], unique=True, postgresql_where=sa.text("status = 'open'"))
-    op.create_table('callbacks',
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('outcome', sa.String(length=16), nullable=False),
-    sa.Column('csat', sa.Integer(), nullable=True),
-    sa.Column('nps', sa.Integer(), nullable=True),
-    sa.Column('comments', sa.Text(), nullable=True),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('actor', sa.String(length=100), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('case_id', 'seq')
+    op.create_index("ix_cases_created", "cases", ["created_at", "case_id"], unique=False)
+    op.create_index("ix_cases_stage", "cases", ["stage"], unique=False)
+    op.create_index(
+        "uq_cases_open_device", "cases", ["device_id"], unique=True, postgresql_where=sa.text("status = 'open'")
     )
-    op.create_table('diagnoses',
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('fault_cause', sa.Text(), nullable=False),
-    sa.Column('parts', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('labor_hours', sa.Numeric(precision=6, scale=2), nullable=False),
-    sa.Column('notes', sa.Text(), nullable=True),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('actor', sa.String(length=100), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('case_id', 'seq')
+    op.create_table(
+        "callbacks",
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("csat", sa.Integer(), nullable=True),
+        sa.Column("nps", sa.Integer(), nullable=True),
+        sa.Column("comments", sa.Text(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.case_id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "seq"),
     )
-    op.create_table('escalations',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('key', sa.String(length=64), nullable=False),
-    sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('target', sa.String(length=32), nullable=True),
-    sa.Column('level', sa.Integer(), nullable=False),
-    sa.Column('detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('case_id', 'key')
+    op.create_table(
+        "diagnoses",
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("fault_cause", sa.Text(), nullable=False),
+        sa.Column(
+            "parts", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("labor_hours", sa.Numeric(precision=6, scale=2), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.case_id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "seq"),
     )
-    op.create_table('handovers',
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('accepted', sa.Boolean(), nullable=False),
-    sa.Column('repaired', sa.Boolean(), nullable=False),
-    sa.Column('signed_by', sa.String(length=200), nullable=False),
-    sa.Column('remarks', sa.Text(), nullable=True),
-    sa.Column('resolution', sa.String(length=16), nullable=True),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('actor', sa.String(length=100), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('case_id', 'seq')
+    op.create_table(
+        "escalations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("target", sa.String(length=32), nullable=True),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column(
+            "detail", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.case_id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "key"),
     )
-    op.create_table('notifications',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('dedupe_key', sa.String(length=200), nullable=False),
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('audience', sa.String(length=16), nullable=False),
-    sa.Column('template', sa.String(length=64), nullable=False),
-    sa.Column('subject', sa.String(length=200), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('dedupe_key')
+    op.create_table(
+        "handovers",
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("accepted", sa.Boolean(), nullable=False),
+        sa.Column("repaired", sa.Boolean(), nullable=False),
+        sa.Column("signed_by", sa.String(length=200), nullable=False),
+        sa.Column("remarks", sa.Text(), nullable=True),
+        sa.Column("resolution", sa.String(length=16), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.case_id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "seq"),
     )
-    op.create_table('qc_results',
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('passed', sa.Boolean(), nullable=False),
-    sa.Column('checklist', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('notes', sa.Text(), nullable=True),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('actor', sa.String(length=100), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('case_id', 'seq')
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=False),
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("audience", sa.String(length=16), nullable=False),
+        sa.Column("template", sa.String(length=64), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.case_id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("dedupe_key"),
     )
-    op.create_table('quotes',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('total', sa.Numeric(precision=12, scale=2), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('in_warranty', sa.Boolean(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('decided_by', sa.String(length=100), nullable=True),
-    sa.Column('note', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('case_id', 'version')
+    op.create_table(
+        "qc_results",
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("passed", sa.Boolean(), nullable=False),
+        sa.Column(
+            "checklist", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.case_id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "seq"),
     )
-    op.create_table('repairs',
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('parts_used', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('labor_hours', sa.Numeric(precision=6, scale=2), nullable=False),
-    sa.Column('notes', sa.Text(), nullable=True),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('actor', sa.String(length=100), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('case_id', 'seq')
+    op.create_table(
+        "quotes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("in_warranty", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_by", sa.String(length=100), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.case_id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "version"),
     )
-    op.create_table('reviews',
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('outcome', sa.String(length=16), nullable=False),
-    sa.Column('first_time_fix', sa.Boolean(), nullable=True),
-    sa.Column('sla_met', sa.Boolean(), nullable=False),
-    sa.Column('csat', sa.Integer(), nullable=True),
-    sa.Column('nps', sa.Integer(), nullable=True),
-    sa.Column('resolution_seconds', sa.Numeric(precision=14, scale=3), nullable=True),
-    sa.Column('metrics', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], ),
-    sa.PrimaryKeyConstraint('case_id')
+    op.create_table(
+        "repairs",
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column(
+            "parts_used", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("labor_hours", sa.Numeric(precision=6, scale=2), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.case_id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "seq"),
     )
-    op.create_table('sla_targets',
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('target', sa.String(length=32), nullable=False),
-    sa.Column('deadline', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('met_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('breached_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], ),
-    sa.PrimaryKeyConstraint('case_id', 'target')
+    op.create_table(
+        "reviews",
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("first_time_fix", sa.Boolean(), nullable=True),
+        sa.Column("sla_met", sa.Boolean(), nullable=False),
+        sa.Column("csat", sa.Integer(), nullable=True),
+        sa.Column("nps", sa.Integer(), nullable=True),
+        sa.Column("resolution_seconds", sa.Numeric(precision=14, scale=3), nullable=True),
+        sa.Column(
+            "metrics", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.case_id"],
+        ),
+        sa.PrimaryKeyConstraint("case_id"),
     )
-    op.create_table('timeline_events',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_id', sa.String(length=32), nullable=False),
-    sa.Column('key', sa.String(length=64), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('type', sa.String(length=64), nullable=False),
-    sa.Column('stage', sa.String(length=32), nullable=False),
-    sa.Column('actor', sa.String(length=100), nullable=False),
-    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['cases.case_id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('case_id', 'key')
+    op.create_table(
+        "sla_targets",
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("target", sa.String(length=32), nullable=False),
+        sa.Column("deadline", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("met_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("breached_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.case_id"],
+        ),
+        sa.PrimaryKeyConstraint("case_id", "target"),
     )
-    op.create_table('quote_lines',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('quote_id', sa.Integer(), nullable=False),
-    sa.Column('line_no', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=8), nullable=False),
-    sa.Column('code', sa.String(length=64), nullable=False),
-    sa.Column('description', sa.String(length=200), nullable=False),
-    sa.Column('quantity', sa.Numeric(precision=8, scale=2), nullable=False),
-    sa.Column('unit_price', sa.Numeric(precision=12, scale=2), nullable=False),
-    sa.Column('amount', sa.Numeric(precision=12, scale=2), nullable=False),
-    sa.ForeignKeyConstraint(['quote_id'], ['quotes.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('quote_id', 'line_no')
+    op.create_table(
+        "timeline_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("stage", sa.String(length=32), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column(
+            "data", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.case_id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("case_id", "key"),
+    )
+    op.create_table(
+        "quote_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("quote_id", sa.Integer(), nullable=False),
+        sa.Column("line_no", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=False),
+        sa.Column("quantity", sa.Numeric(precision=8, scale=2), nullable=False),
+        sa.Column("unit_price", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.ForeignKeyConstraint(["quote_id"], ["quotes.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("quote_id", "line_no"),
     )
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.drop_table('quote_lines')
-    op.drop_table('timeline_events')
-    op.drop_table('sla_targets')
-    op.drop_table('reviews')
-    op.drop_table('repairs')
-    op.drop_table('quotes')
-    op.drop_table('qc_results')
-    op.drop_table('notifications')
-    op.drop_table('handovers')
-    op.drop_table('escalations')
-    op.drop_table('diagnoses')
-    op.drop_table('callbacks')
-    op.drop_index('uq_cases_open_device', table_name='cases', postgresql_where=sa.text("status = 'open'"))
-    op.drop_index('ix_cases_stage', table_name='cases')
-    op.drop_index('ix_cases_created', table_name='cases')
-    op.drop_table('cases')
-    op.drop_table('technicians')
-    op.drop_index(op.f('ix_parts_category'), table_name='parts')
-    op.drop_table('parts')
-    op.drop_table('devices')
-    op.drop_table('customers')
-    op.drop_table('api_keys')
+    op.drop_table("quote_lines")
+    op.drop_table("timeline_events")
+    op.drop_table("sla_targets")
+    op.drop_table("reviews")
+    op.drop_table("repairs")
+    op.drop_table("quotes")
+    op.drop_table("qc_results")
+    op.drop_table("notifications")
+    op.drop_table("handovers")
+    op.drop_table("escalations")
+    op.drop_table("diagnoses")
+    op.drop_table("callbacks")
+    op.drop_index("uq_cases_open_device", table_name="cases", postgresql_where=sa.text("status = 'open'"))
+    op.drop_index("ix_cases_stage", table_name="cases")
+    op.drop_index("ix_cases_created", table_name="cases")
+    op.drop_table("cases")
+    op.drop_table("technicians")
+    op.drop_index(op.f("ix_parts_category"), table_name="parts")
+    op.drop_table("parts")
+    op.drop_table("devices")
+    op.drop_table("customers")
+    op.drop_table("api_keys")

@@ -5,18 +5,20 @@ breach and the time a late finish met them (earlier code kept no met_at after a 
 Revision ID: 0002
 Revises: 0001
 """
-from typing import Sequence, Union
+
+from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
-down_revision: Union[str, Sequence[str], None] = "0001"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 TS = sa.DateTime(timezone=True)
-SLA_COLUMNS = [
+SLA_COLUMNS: list[sa.Column[Any]] = [
     sa.Column("policy", sa.String(length=4), nullable=True),
     sa.Column("calendar", sa.String(length=80), nullable=True),
     sa.Column("started_at", TS, nullable=True),
@@ -49,8 +51,12 @@ def upgrade() -> None:
     for target, types in MET_BY.items():
         op.execute(BACKFILL_MET.bindparams(target=target, types=types))
     # the at-risk board: each case's running clocks, soonest first
-    op.create_index("ix_sla_targets_running", "sla_targets", ["case_id", "deadline"],
-                    postgresql_where=sa.text("met_at IS NULL AND paused_at IS NULL"))
+    op.create_index(
+        "ix_sla_targets_running",
+        "sla_targets",
+        ["case_id", "deadline"],
+        postgresql_where=sa.text("met_at IS NULL AND paused_at IS NULL"),
+    )
 
 
 def downgrade() -> None:

@@ -6,6 +6,7 @@ path tests with RECORD_HISTORIES set, into one folder per workflow generation.
 Histories of earlier generations stay: they stand for cases still running on older
 code, which every later generation must replay (through workflow.patched()).
 """
+
 import os
 import shutil
 import sys

@@ -1,6 +1,8 @@
 """Drives cases through the REST API the way an agent, a technician and a supervisor do."""
+
 import itertools
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -13,14 +15,24 @@ SUPERVISOR = {"Authorization": "Bearer dev-supervisor-key"}
 _serials = itertools.count(1)
 
 
-def intake_body(*, category: str = "washer", purchase_date: str = "2024-01-10", tier: str = "standard",
-                serial: str | None = None, **fault: Any) -> dict:
+def intake_body(
+    *,
+    category: str = "washer",
+    purchase_date: str = "2024-01-10",
+    tier: str = "standard",
+    serial: str | None = None,
+    **fault: Any,
+) -> dict:
     service_mode = fault.pop("service_mode", None)
     body = {
         "channel": "phone",
         "customer": {"name": "Wang Fang", "phone": "13800138000", "locale": "zh-CN", "tier": tier},
-        "product": {"category": category, "model": "XQG100", "purchase_date": purchase_date,
-                    "serial_number": serial or f"SN-{uuid.uuid4().hex[:10].upper()}-{next(_serials)}"},
+        "product": {
+            "category": category,
+            "model": "XQG100",
+            "purchase_date": purchase_date,
+            "serial_number": serial or f"SN-{uuid.uuid4().hex[:10].upper()}-{next(_serials)}",
+        },
         "fault": {"description": "Drum does not spin, water stays in", "safety_hazard": False, **fault},
     }
     if service_mode:
@@ -44,8 +56,7 @@ class Cases:
         self.opened.append(response.json()["case_id"])
         return response.json()
 
-    async def act(self, case_id: str, action: str, body: dict, headers: dict = AGENT,
-                  status: int = 200) -> dict:
+    async def act(self, case_id: str, action: str, body: dict, headers: dict = AGENT, status: int = 200) -> dict:
         response = await self.http.post(f"/api/v1/cases/{case_id}/{action}", json=body, headers=headers)
         assert response.status_code == status, response.text
         return response.json()
@@ -68,24 +79,39 @@ class Cases:
         return case
 
     async def diagnose(self, case_id: str, parts: list[tuple[str, int]], hours: str = "1.5") -> dict:
-        return await self.act(case_id, "diagnosis", {
-            "fault_cause": "Drain pump blocked and worn",
-            "parts": [{"part_number": p, "quantity": q} for p, q in parts],
-            "labor_hours": hours, "notes": "checked on site"}, TECH)
+        return await self.act(
+            case_id,
+            "diagnosis",
+            {
+                "fault_cause": "Drain pump blocked and worn",
+                "parts": [{"part_number": p, "quantity": q} for p, q in parts],
+                "labor_hours": hours,
+                "notes": "checked on site",
+            },
+            TECH,
+        )
 
     async def decide(self, case_id: str, approved: bool, **extra: Any) -> dict:
         return await self.act(case_id, "quote/decision", {"approved": approved, "note": "by phone", **extra})
 
-    async def repair(self, case_id: str, parts: list[tuple[str, int]] = (), hours: str = "1.0") -> dict:
-        case = await self.act(case_id, "repair", {
-            "parts_used": [{"part_number": p, "quantity": q} for p, q in parts],
-            "labor_hours": hours, "notes": "replaced"}, TECH)
+    async def repair(self, case_id: str, parts: Sequence[tuple[str, int]] = (), hours: str = "1.0") -> dict:
+        case = await self.act(
+            case_id,
+            "repair",
+            {
+                "parts_used": [{"part_number": p, "quantity": q} for p, q in parts],
+                "labor_hours": hours,
+                "notes": "replaced",
+            },
+            TECH,
+        )
         assert case["stage"] == "QC"
         return case
 
     async def qc(self, case_id: str, passed: bool) -> dict:
-        return await self.act(case_id, "qc", {"passed": passed, "checklist": {"spin": passed, "drain": True},
-                                              "notes": None}, TECH)
+        return await self.act(
+            case_id, "qc", {"passed": passed, "checklist": {"spin": passed, "drain": True}, "notes": None}, TECH
+        )
 
     async def handover(self, case_id: str, accepted: bool = True, resolution: str | None = None) -> dict:
         body = {"accepted": accepted, "signed_by": "Wang Fang", "remarks": None}
@@ -93,8 +119,7 @@ class Cases:
             body["resolution"] = resolution
         return await self.act(case_id, "handover", body)
 
-    async def callback(self, case_id: str, reached: bool = True, csat: int | None = 5,
-                       nps: int | None = 9) -> dict:
+    async def callback(self, case_id: str, reached: bool = True, csat: int | None = 5, nps: int | None = 9) -> dict:
         body: dict[str, Any] = {"reached": reached, "comments": "ok"}
         if reached:
             body |= {"csat": csat, "nps": nps}

@@ -1,5 +1,7 @@
 """The running system for integration tests: a worker and the API on the real servers
 started by tests/conftest.py, and the same pair on the time-skipping test server."""
+
+import asyncio
 import os
 import re
 import uuid
@@ -54,7 +56,7 @@ async def record_histories(client, cases: Cases, test_name: str) -> None:
     name = re.sub(r"\W+", "_", test_name.removeprefix("test_")).strip("_")  # parameters in the test id
     for n, case_id in enumerate(cases.opened, start=1):
         history = await client.get_workflow_handle(case_id).fetch_history()
-        Path(folder, f"{name}-{n}.json").write_text(history.to_json())
+        await asyncio.to_thread(Path(folder, f"{name}-{n}.json").write_text, history.to_json())
 
 
 @pytest.fixture
@@ -65,6 +67,7 @@ async def cases(http, temporal_client, request):
 
 
 # the same system on the time-skipping server, for the long timers
+
 
 @pytest.fixture(scope="session")
 def ts_settings(settings, time_skipping_env):

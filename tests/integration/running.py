@@ -1,6 +1,7 @@
 """Helpers that run the system's parts for the integration tests: the API served on a free
 port, a worker beside it, a worker as its own process, and waiting for what a worker
 records a moment after a timer fires."""
+
 import asyncio
 import os
 import subprocess
@@ -50,11 +51,15 @@ def own_queue(settings, **changes):
 def start_worker(settings, **env: str) -> subprocess.Popen:
     """`python worker.py` as its own process, for `settings` and any REPAIRFLOW_* in `env`;
     its output goes where pytest captures the test's."""
-    env = os.environ | env | {
-        "REPAIRFLOW_DATABASE_URL": settings.database_url,
-        "REPAIRFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
-        "REPAIRFLOW_TASK_QUEUE": settings.task_queue,
-    }
+    env = (
+        os.environ
+        | env
+        | {
+            "REPAIRFLOW_DATABASE_URL": settings.database_url,
+            "REPAIRFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
+            "REPAIRFLOW_TASK_QUEUE": settings.task_queue,
+        }
+    )
     return subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
 
 

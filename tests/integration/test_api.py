@@ -1,31 +1,58 @@
-"""The REST API contract (DESIGN §4) over real HTTP: every endpoint, every error code and
+"""The REST API contract (docs/api.md) over real HTTP: every endpoint, every error code and
 its envelope, and that a refused request leaves the case exactly as it was. The
 lifecycle paths themselves are in test_case_paths.py."""
+
 import base64
 import copy
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from models.tables import Case, Device
+from models.tables import CaseRow, DeviceRow
 from tests.integration.cases import AGENT, SUPERVISOR, TECH, Cases, intake_body
 
 PUMP = "WSH-DRAIN-PUMP"
 CATEGORIES = {"washer", "fridge", "air_conditioner", "tv", "phone", "laptop"}
-VIEW_FIELDS = {"case_id", "status", "stage", "priority", "channel", "warranty", "service_mode", "customer",
-               "product", "fault", "technician_id", "diagnosis", "quote", "repair", "qc", "handover",
-               "callback", "sla", "created_at", "updated_at", "closed_at"}
+VIEW_FIELDS = {
+    "case_id",
+    "status",
+    "stage",
+    "priority",
+    "channel",
+    "warranty",
+    "service_mode",
+    "customer",
+    "product",
+    "fault",
+    "technician_id",
+    "diagnosis",
+    "quote",
+    "repair",
+    "qc",
+    "handover",
+    "callback",
+    "sla",
+    "created_at",
+    "updated_at",
+    "closed_at",
+}
 KEYS = {"agent": AGENT, "technician": TECH, "supervisor": SUPERVISOR}
 
 # a valid body for each action, so that only the thing under test is wrong
-BODIES = {
+BODIES: dict[str, dict[str, Any]] = {
     "remote-resolution": {"resolved": True, "notes": "reset fixed it"},
     "assignment": {"technician_id": "T-001"},
-    "diagnosis": {"fault_cause": "Drain pump blocked", "parts": [{"part_number": PUMP, "quantity": 1}],
-                  "labor_hours": "1.5", "notes": None},
+    "diagnosis": {
+        "fault_cause": "Drain pump blocked",
+        "parts": [{"part_number": PUMP, "quantity": 1}],
+        "labor_hours": "1.5",
+        "notes": None,
+    },
     "quote/decision": {"approved": True, "note": "by phone"},
     "repair": {"parts_used": [{"part_number": PUMP, "quantity": 1}], "labor_hours": "1", "notes": None},
     "qc": {"passed": True, "checklist": {"spin": True, "drain": True}, "notes": None},
@@ -35,7 +62,7 @@ BODIES = {
     "reassignment": {"technician_id": "T-002", "reason": "T-001 is off sick"},
     "sla/extension": {"target": "resolved", "minutes": 60, "reason": "parts on back order"},
 }
-# the role column of the table in DESIGN §4, and the supervisor's SLA actions
+# the role column of the endpoint table in docs/api.md, and the supervisor's SLA actions
 ALLOWED = {
     "remote-resolution": {"agent"},
     "assignment": {"agent", "supervisor"},
@@ -58,6 +85,7 @@ BAD_KEYS = {
 
 
 # ---- helpers ------------------------------------------------------------------------
+
 
 def error_of(response: httpx.Response, status: int, code: str) -> dict:
     """The error object of an envelope `{"error": {"code", "message", ...}}`."""
@@ -100,13 +128,25 @@ async def state(api: Cases, case_id: str) -> tuple[str, str, int]:
     return case["stage"], case["updated_at"], len(await api.timeline(case_id))
 
 
-async def refused(api: Cases, case_id: str, path: str, status: int, code: str, *, body: dict | None = None,
-                  headers: dict = AGENT, content: bytes | None = None) -> dict:
+async def refused(
+    api: Cases,
+    case_id: str,
+    path: str,
+    status: int,
+    code: str,
+    *,
+    body: dict | None = None,
+    headers: dict = AGENT,
+    content: bytes | None = None,
+) -> dict:
     """Sends an action that must be refused; checks the envelope and that the case,
     its updated_at and its timeline did not change. Returns the error object."""
     before = await state(api, case_id)
-    request = {"content": content, "headers": {**headers, "Content-Type": "application/json"}} \
-        if content is not None else {"json": BODIES[path] if body is None else body, "headers": headers}
+    request = (
+        {"content": content, "headers": {**headers, "Content-Type": "application/json"}}
+        if content is not None
+        else {"json": BODIES[path] if body is None else body, "headers": headers}
+    )
     response = await api.http.post(f"/api/v1/cases/{case_id}/{path}", **request)
     error = error_of(response, status, code)
     assert await state(api, case_id) == before, f"{path} was refused ({status}) but changed the case"
@@ -115,13 +155,18 @@ async def refused(api: Cases, case_id: str, path: str, status: int, code: str, *
 
 async def case_count(sessions) -> int:
     async with sessions() as session:
-        return await session.scalar(select(func.count()).select_from(Case))
+        return await session.scalar(select(func.count()).select_from(CaseRow))
 
 
 async def cases_for_serial(sessions, serial: str) -> list[str]:
     async with sessions() as session:
-        return list(await session.scalars(
-            select(Case.case_id).join(Device, Device.id == Case.device_id).where(Device.serial_number == serial)))
+        return list(
+            await session.scalars(
+                select(CaseRow.case_id)
+                .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
+                .where(DeviceRow.serial_number == serial)
+            )
+        )
 
 
 async def listed(http: httpx.AsyncClient, limit: int = 100, **filters) -> list[list[dict]]:
@@ -176,9 +221,13 @@ class Staged:
             await api.act(cid, "cancel", BODIES["cancel"])
             return cid
         # the repair path, one step after the other until `stage`
-        steps = [("DIAGNOSIS", api.assign), ("QUOTE_APPROVAL", lambda c: api.diagnose(c, [(PUMP, 1)])),
-                 ("REPAIR", lambda c: api.decide(c, True)), ("QC", api.repair),
-                 ("HANDOVER", lambda c: api.qc(c, True))]
+        steps = [
+            ("DIAGNOSIS", api.assign),
+            ("QUOTE_APPROVAL", lambda c: api.diagnose(c, [(PUMP, 1)])),
+            ("REPAIR", lambda c: api.decide(c, True)),
+            ("QC", api.repair),
+            ("HANDOVER", lambda c: api.qc(c, True)),
+        ]
         cid, current = (await api.open())["case_id"], "DISPATCH"
         for after, step in steps:
             if current == stage:
@@ -189,7 +238,7 @@ class Staged:
 
 
 @pytest.fixture(scope="module")
-async def api(api_url) -> Cases:
+async def api(api_url) -> AsyncIterator[Cases]:
     async with httpx.AsyncClient(base_url=api_url, timeout=60) as client:
         yield Cases(client)
 
@@ -200,6 +249,7 @@ def staged(api) -> Staged:
 
 
 # ---- health and catalog -------------------------------------------------------------
+
 
 async def test_healthz_needs_no_key(api):
     response = await api.http.get("/healthz")
@@ -237,10 +287,12 @@ async def test_technicians_list_skills_and_region(api):
 
 # ---- reading a case -----------------------------------------------------------------
 
+
 async def test_an_action_answers_with_the_case_view(api):
     cid = (await api.open())["case_id"]
-    response = await api.http.post(f"/api/v1/cases/{cid}/assignment", json={"technician_id": "T-002"},
-                                   headers=SUPERVISOR)
+    response = await api.http.post(
+        f"/api/v1/cases/{cid}/assignment", json={"technician_id": "T-002"}, headers=SUPERVISOR
+    )
     assert response.status_code == 200, response.text
     view = response.json()
     assert set(view) >= VIEW_FIELDS
@@ -256,10 +308,12 @@ async def test_timeline_is_oldest_first(api, staged):
     assert all(set(e) == {"at", "type", "stage", "actor", "data"} for e in events)
     assert [e["at"] for e in events] == sorted(e["at"] for e in events)
     steps = [(e["type"], e["stage"], e["actor"]) for e in events]
-    assert steps[:4] == [("case_created", "INTAKE", "agent:dev-agent"),
-                         ("triaged", "DISPATCH", "system:repairflow"),
-                         ("technician_assigned", "DIAGNOSIS", "agent:dev-agent"),
-                         ("diagnosed", "QUOTE_APPROVAL", "technician:T-001")]
+    assert steps[:4] == [
+        ("case_created", "INTAKE", "agent:dev-agent"),
+        ("triaged", "DISPATCH", "system:repairflow"),
+        ("technician_assigned", "DIAGNOSIS", "agent:dev-agent"),
+        ("diagnosed", "QUOTE_APPROVAL", "technician:T-001"),
+    ]
     assert events[2]["data"] == {"technician_id": "T-001"}
 
 
@@ -272,12 +326,12 @@ async def test_reading_an_unknown_case_is_404(api, path):
 @pytest.mark.parametrize("headers", [AGENT, TECH], ids=["agent", "technician"])
 async def test_an_action_on_an_unknown_case_is_404(api, headers):
     # 404 comes before the role check: a technician learns nothing more than an agent
-    response = await api.http.post("/api/v1/cases/RF-NO-SUCH-CASE/cancel", json=BODIES["cancel"],
-                                   headers=headers)
+    response = await api.http.post("/api/v1/cases/RF-NO-SUCH-CASE/cancel", json=BODIES["cancel"], headers=headers)
     error_of(response, 404, "not_found")
 
 
 # ---- 401 and 403 --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("headers", BAD_KEYS.values(), ids=BAD_KEYS.keys())
 async def test_a_missing_or_unknown_key_is_401(api, staged, sessions, headers):
@@ -317,12 +371,22 @@ async def test_a_technician_cannot_act_on_a_case_assigned_to_another(api):
 
 # stage -> actions (with a role allowed to take them) that the stage does not allow
 WRONG_STAGE = {
-    "DISPATCH": [("remote-resolution", AGENT), ("quote/decision", AGENT), ("handover", AGENT),
-                 ("callback", AGENT), ("reassignment", SUPERVISOR)],
+    "DISPATCH": [
+        ("remote-resolution", AGENT),
+        ("quote/decision", AGENT),
+        ("handover", AGENT),
+        ("callback", AGENT),
+        ("reassignment", SUPERVISOR),
+    ],
     "QUOTE_APPROVAL": [("assignment", SUPERVISOR), ("repair", TECH), ("qc", TECH)],
     "REPAIR": [("diagnosis", TECH), ("quote/decision", AGENT), ("qc", SUPERVISOR), ("handover", TECH)],
-    "CLOSED": [("callback", AGENT), ("cancel", SUPERVISOR), ("remote-resolution", AGENT),
-               ("reassignment", SUPERVISOR), ("sla/extension", SUPERVISOR)],
+    "CLOSED": [
+        ("callback", AGENT),
+        ("cancel", SUPERVISOR),
+        ("remote-resolution", AGENT),
+        ("reassignment", SUPERVISOR),
+        ("sla/extension", SUPERVISOR),
+    ],
     "CANCELLED": [("assignment", AGENT), ("cancel", AGENT)],
 }
 
@@ -377,8 +441,9 @@ async def test_an_invalid_intake_is_422_naming_the_field(api, sessions, path, va
 
 async def test_a_malformed_intake_is_422(api, sessions):
     before = await case_count(sessions)
-    response = await api.http.post("/api/v1/cases", content=b'{"channel": "phone",',
-                                   headers={**AGENT, "Content-Type": "application/json"})
+    response = await api.http.post(
+        "/api/v1/cases", content=b'{"channel": "phone",', headers={**AGENT, "Content-Type": "application/json"}
+    )
     assert fields_of(error_of(response, 422, "validation_error")) == ["body"]
     assert await case_count(sessions) == before
 
@@ -390,14 +455,27 @@ ACTION_ERRORS = {  # id -> (stage, action, body, headers, the field named)
     "unknown technician": ("DISPATCH", "assignment", {"technician_id": "T-999"}, AGENT, "technician_id"),
     "unknown field": ("DISPATCH", "cancel", {"reason": "moved", "foo": 1}, AGENT, "foo"),
     "empty reason": ("DISPATCH", "cancel", {"reason": ""}, AGENT, "reason"),
-    "unknown part in diagnosis": ("DIAGNOSIS", "diagnosis",
-                                  edited(BODIES["diagnosis"], "parts", UNKNOWN_FIRST), TECH,
-                                  "parts.0.part_number"),
-    "missing labor hours": ("DIAGNOSIS", "diagnosis", edited(BODIES["diagnosis"], "labor_hours", drop=True),
-                            TECH, "labor_hours"),
-    "unknown part in repair": ("REPAIR", "repair",
-                               edited(BODIES["repair"], "parts_used", UNKNOWN_FIRST), TECH,
-                               "parts_used.0.part_number"),
+    "unknown part in diagnosis": (
+        "DIAGNOSIS",
+        "diagnosis",
+        edited(BODIES["diagnosis"], "parts", UNKNOWN_FIRST),
+        TECH,
+        "parts.0.part_number",
+    ),
+    "missing labor hours": (
+        "DIAGNOSIS",
+        "diagnosis",
+        edited(BODIES["diagnosis"], "labor_hours", drop=True),
+        TECH,
+        "labor_hours",
+    ),
+    "unknown part in repair": (
+        "REPAIR",
+        "repair",
+        edited(BODIES["repair"], "parts_used", UNKNOWN_FIRST),
+        TECH,
+        "parts_used.0.part_number",
+    ),
     "csat out of range": ("CALLBACK", "callback", edited(BODIES["callback"], "csat", 6), AGENT, "csat"),
     "nps out of range": ("CALLBACK", "callback", edited(BODIES["callback"], "nps", 11), AGENT, "nps"),
 }
@@ -412,12 +490,21 @@ async def test_an_invalid_action_is_422_naming_the_field(api, staged, stage, pat
 
 # rules across fields of one body (models.domain model validators)
 CROSS_FIELD = {  # id -> (stage, action, body, headers, the field the rule is about)
-    "QC pass with a failed item": ("QC", "qc", edited(BODIES["qc"], "checklist.drain", False), TECH,
-                                   "checklist"),
-    "refused handover without resolution": ("HANDOVER", "handover", edited(BODIES["handover"], "accepted", False),
-                                            AGENT, "resolution"),
-    "reached callback without scores": ("CALLBACK", "callback", edited(BODIES["callback"], "csat", drop=True),
-                                        AGENT, "csat"),
+    "QC pass with a failed item": ("QC", "qc", edited(BODIES["qc"], "checklist.drain", False), TECH, "checklist"),
+    "refused handover without resolution": (
+        "HANDOVER",
+        "handover",
+        edited(BODIES["handover"], "accepted", False),
+        AGENT,
+        "resolution",
+    ),
+    "reached callback without scores": (
+        "CALLBACK",
+        "callback",
+        edited(BODIES["callback"], "csat", drop=True),
+        AGENT,
+        "csat",
+    ),
 }
 
 
@@ -487,8 +574,10 @@ async def test_a_nul_character_in_an_intake_is_422_and_opens_nothing(api, sessio
     assert fields_of(error_of(response, 422, "validation_error")) == ["customer.name"]
     async with sessions() as session:
         serial = body["product"]["serial_number"]
-        assert await session.scalar(select(func.count()).select_from(Device)
-                                    .where(Device.serial_number == serial)) == 0
+        assert (
+            await session.scalar(select(func.count()).select_from(DeviceRow).where(DeviceRow.serial_number == serial))
+            == 0
+        )
 
 
 async def test_a_cursor_hiding_a_nul_character_is_422_not_500(api):
@@ -498,6 +587,7 @@ async def test_a_cursor_hiding_a_nul_character_is_422_not_500(api):
 
 
 # ---- idempotent intake ----------------------------------------------------------------
+
 
 async def test_the_same_idempotency_key_returns_the_same_case(api, sessions):
     body = intake_body()
@@ -511,13 +601,15 @@ async def test_the_same_idempotency_key_returns_the_same_case(api, sessions):
     assert again.json()["case_id"] == first.json()["case_id"]
     assert set(again.json()) >= VIEW_FIELDS
     async with sessions() as session:
-        keyed = list(await session.scalars(
-            select(Case.case_id).where(Case.idempotency_key == headers["Idempotency-Key"])))
+        keyed = list(
+            await session.scalars(select(CaseRow.case_id).where(CaseRow.idempotency_key == headers["Idempotency-Key"]))
+        )
     assert keyed == [first.json()["case_id"]]
     assert await cases_for_serial(sessions, body["product"]["serial_number"]) == keyed
 
 
 # ---- listing ------------------------------------------------------------------------
+
 
 async def test_each_list_filter_narrows_the_result(api, sessions):
     assigned = (await api.open(intake_body(category="fridge")))["case_id"]
@@ -527,7 +619,7 @@ async def test_each_list_filter_narrows_the_result(api, sessions):
     await api.act(cancelled, "cancel", BODIES["cancel"])
     # a breach takes days of SLA time; mark one on the cancelled case, which nothing writes any more
     async with sessions() as session, session.begin():
-        await session.execute(update(Case).where(Case.case_id == cancelled).values(sla_breached=True))
+        await session.execute(update(CaseRow).where(CaseRow.case_id == cancelled).values(sla_breached=True))
 
     assert assigned in await listed_ids(api.http, technician_id="T-003")
     assert not {hazard, cancelled} & await listed_ids(api.http, technician_id="T-003")

@@ -1,11 +1,12 @@
 """Every path of the case lifecycle (DESIGN §2), driven through the REST API against a
 real Temporal dev server, worker and PostgreSQL."""
+
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from models.tables import EscalationRecord, Notification, Review
-from tests.integration.cases import SUPERVISOR, TECH, intake_body, in_warranty_date
+from models.tables import EscalationRow, NotificationRow, ReviewRow
+from tests.integration.cases import SUPERVISOR, TECH, in_warranty_date, intake_body
 
 PUMP = "WSH-DRAIN-PUMP"
 
@@ -14,7 +15,11 @@ async def test_out_of_warranty_repair_from_intake_to_closed(cases, sessions):
     case = await cases.open()
     cid = case["case_id"]
     assert (case["stage"], case["status"], case["priority"], case["warranty"]) == (
-        "DISPATCH", "open", "P3", "out_of_warranty")
+        "DISPATCH",
+        "open",
+        "P3",
+        "out_of_warranty",
+    )
     assert set(case["sla"]["targets"]) == {"assigned", "diagnosis_started", "resolved"}
 
     await cases.assign(cid)
@@ -37,14 +42,14 @@ async def test_out_of_warranty_repair_from_intake_to_closed(cases, sessions):
     assert types[:3] == ["case_created", "triaged", "technician_assigned"]
     assert types[-2:] == ["callback_reached", "reviewed"]
     async with sessions() as session:
-        review = await session.get(Review, cid)
+        review = await session.get(ReviewRow, cid)
         assert review.first_time_fix is True and review.sla_met is True and review.csat == 5
         assert review.metrics["first_response_seconds"] > 0
         assert {"DISPATCH", "DIAGNOSIS", "QUOTE_APPROVAL", "REPAIR", "QC", "HANDOVER", "CALLBACK"} <= set(
-            review.metrics["stage_seconds"])
-        sent = set(await session.scalars(select(Notification.template).where(Notification.case_id == cid)))
-    assert {"accepted", "technician_assigned", "quote_ready", "repair_started",
-            "ready_for_handover", "closed"} <= sent
+            review.metrics["stage_seconds"]
+        )
+        sent = set(await session.scalars(select(NotificationRow.template).where(NotificationRow.case_id == cid)))
+    assert {"accepted", "technician_assigned", "quote_ready", "repair_started", "ready_for_handover", "closed"} <= sent
 
 
 async def test_in_warranty_quote_is_zero_and_auto_approved(cases):
@@ -68,7 +73,7 @@ async def test_declined_quote_returns_the_device_unrepaired(cases, sessions):
     case = await cases.callback(cid)
     assert case["stage"] == "CLOSED"
     async with sessions() as session:
-        assert (await session.get(Review, cid)).first_time_fix is None
+        assert (await session.get(ReviewRow, cid)).first_time_fix is None
 
 
 async def test_qc_failures_loop_back_to_repair_and_escalate_on_the_third(cases, sessions):
@@ -82,12 +87,12 @@ async def test_qc_failures_loop_back_to_repair_and_escalate_on_the_third(cases, 
     await cases.repair(cid)
     assert (await cases.qc(cid, True))["stage"] == "HANDOVER"
     async with sessions() as session:
-        kinds = list(await session.scalars(select(EscalationRecord.kind).where(EscalationRecord.case_id == cid)))
+        kinds = list(await session.scalars(select(EscalationRow.kind).where(EscalationRow.case_id == cid)))
     assert kinds == ["qc_rework_limit"]
     await cases.handover(cid)
     await cases.callback(cid)
     async with sessions() as session:
-        assert (await session.get(Review, cid)).first_time_fix is False
+        assert (await session.get(ReviewRow, cid)).first_time_fix is False
 
 
 async def test_refused_handover_sends_the_device_back_to_rework(cases):
@@ -138,7 +143,7 @@ async def test_cancel_from_open_stages_records_the_review(cases, sessions):
         case = await cases.act(cid, "cancel", {"reason": "customer bought a new one"}, SUPERVISOR)
         assert (case["stage"], case["status"]) == ("CANCELLED", "cancelled")
         async with sessions() as session:
-            assert (await session.get(Review, cid)).outcome == "cancelled"
+            assert (await session.get(ReviewRow, cid)).outcome == "cancelled"
         await cases.act(cid, "cancel", {"reason": "again"}, status=409)
 
 
@@ -154,8 +159,8 @@ async def test_unreached_callback_then_low_score_opens_a_follow_up(cases, sessio
     case = await cases.callback(cid, csat=2, nps=3)
     assert case["stage"] == "CLOSED"
     async with sessions() as session:
-        kinds = list(await session.scalars(select(EscalationRecord.kind).where(EscalationRecord.case_id == cid)))
-        review = await session.get(Review, cid)
+        kinds = list(await session.scalars(select(EscalationRow.kind).where(EscalationRow.case_id == cid)))
+        review = await session.get(ReviewRow, cid)
     assert kinds == ["follow_up"] and review.csat == 2
 
 

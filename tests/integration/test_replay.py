@@ -1,6 +1,8 @@
 """Replays the committed histories of every lifecycle path, of every workflow generation,
 against today's workflow code: a change that would break running cases fails here
 (guard it with workflow.patched(), then record a new generation)."""
+
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -13,17 +15,27 @@ from workflows import RepairCaseWorkflow
 ROOT = Path(__file__).parent.parent / "histories"
 HISTORIES = sorted(ROOT.glob("*/*.json"))
 # one or more histories per path of DESIGN §2 in the newest generation (`make histories GEN=...`)
-PATHS = {"out_of_warranty_repair_from_intake_to_closed", "in_warranty_quote_is_zero_and_auto_approved",
-         "declined_quote_returns_the_device_unrepaired", "qc_failures_loop_back_to_repair_and_escalate_on_the_third",
-         "refused_handover_sends_the_device_back_to_rework", "refused_handover_with_compensation_goes_to_callback",
-         "remote_guidance_resolved_goes_straight_to_callback", "remote_guidance_not_resolved_is_dispatched",
-         "cancel_from_open_stages_records_the_review", "an_unanswered_quote_expires_after_seven_days",
-         "callback_falls_due_then_becomes_unreachable", "an_unassigned_p1_case_breaches_its_sla",
-         # the SLA ladder (generation v2 on): every rung of each priority, met in time, paused,
-         # extended, and the supervisor's reassignment
-         *(f"each_priority_climbs_every_rung_of_every_target_once_{p}" for p in ("P1", "P2", "P3", "P4")),
-         "a_target_met_in_time_cancels_the_rest_of_its_ladder", "waiting_on_the_customer_pauses_the_resolution_clock",
-         "an_extension_moves_the_deadline_and_rearms_the_ladder", "a_supervisor_hands_a_case_to_another_technician"}
+PATHS = {
+    "out_of_warranty_repair_from_intake_to_closed",
+    "in_warranty_quote_is_zero_and_auto_approved",
+    "declined_quote_returns_the_device_unrepaired",
+    "qc_failures_loop_back_to_repair_and_escalate_on_the_third",
+    "refused_handover_sends_the_device_back_to_rework",
+    "refused_handover_with_compensation_goes_to_callback",
+    "remote_guidance_resolved_goes_straight_to_callback",
+    "remote_guidance_not_resolved_is_dispatched",
+    "cancel_from_open_stages_records_the_review",
+    "an_unanswered_quote_expires_after_seven_days",
+    "callback_falls_due_then_becomes_unreachable",
+    "an_unassigned_p1_case_breaches_its_sla",
+    # the SLA ladder (generation v2 on): every rung of each priority, met in time, paused,
+    # extended, and the supervisor's reassignment
+    *(f"each_priority_climbs_every_rung_of_every_target_once_{p}" for p in ("P1", "P2", "P3", "P4")),
+    "a_target_met_in_time_cancels_the_rest_of_its_ladder",
+    "waiting_on_the_customer_pauses_the_resolution_clock",
+    "an_extension_moves_the_deadline_and_rearms_the_ladder",
+    "a_supervisor_hands_a_case_to_another_technician",
+}
 
 
 def test_every_path_has_a_committed_history():
@@ -34,6 +46,6 @@ def test_every_path_has_a_committed_history():
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 async def test_history_replays(path: Path):
-    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
     replayer = Replayer(workflows=[RepairCaseWorkflow], data_converter=pydantic_data_converter)
     await replayer.replay_workflow(history)

@@ -2,6 +2,7 @@
 (tests/legacy, commit b845c04) is finished by this tree's worker, and every step is
 recorded once. Activity and update names and arguments must stay compatible across a
 release; this test shows it for a case that is live while the workers change."""
+
 import asyncio
 import itertools
 import json
@@ -27,20 +28,24 @@ LEGACY = ROOT / "tests" / "legacy" / "pre_typed_calls.tar.gz"
 PUMP = "WSH-DRAIN-PUMP"
 
 # every module `python worker.py` loads, and the file it came from
-IMPORTS = ("import json, sys, worker; print(json.dumps("
-           "{n: m.__file__ for n, m in sys.modules.items() if getattr(m, '__file__', None)}))")
+IMPORTS = (
+    "import json, sys, worker; print(json.dumps("
+    "{n: m.__file__ for n, m in sys.modules.items() if getattr(m, '__file__', None)}))"
+)
 
 
 def strays(files: dict[str, str], old: Path) -> list[str]:
     """Modules loaded from neither the old tree nor the interpreter's libraries."""
-    roots = [old.resolve()] + [Path(sysconfig.get_path(p)).resolve()
-                               for p in ("stdlib", "platstdlib", "purelib", "platlib")]
-    return [name for name, file in files.items()
-            if not any(Path(file).resolve().is_relative_to(root) for root in roots)]
+    roots = [old.resolve()] + [
+        Path(sysconfig.get_path(p)).resolve() for p in ("stdlib", "platstdlib", "purelib", "platlib")
+    ]
+    return [
+        name for name, file in files.items() if not any(Path(file).resolve().is_relative_to(root) for root in roots)
+    ]
 
 
 @pytest.fixture
-async def old_worker(tmp_path, settings):
+def old_worker(tmp_path, settings):
     """The previous release's worker as its own process, alone on a task queue of its own."""
     old = tmp_path / "old"
     with tarfile.open(LEGACY) as tar:
@@ -49,12 +54,15 @@ async def old_worker(tmp_path, settings):
     # the project is installed editable, but its finder comes after sys.path: with the old
     # tree first on the path, `import models` is the old code; a module the old tree lacks
     # would still come from this one, without a word
-    env = os.environ | {"PYTHONPATH": str(old),
-                        "REPAIRFLOW_DATABASE_URL": settings.database_url,
-                        "REPAIRFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
-                        "REPAIRFLOW_TASK_QUEUE": settings.task_queue}
-    probe = subprocess.run([sys.executable, "-c", IMPORTS], cwd=old, env=env,
-                           capture_output=True, text=True, check=True)
+    env = os.environ | {
+        "PYTHONPATH": str(old),
+        "REPAIRFLOW_DATABASE_URL": settings.database_url,
+        "REPAIRFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
+        "REPAIRFLOW_TASK_QUEUE": settings.task_queue,
+    }
+    probe = subprocess.run(
+        [sys.executable, "-c", IMPORTS], cwd=old, env=env, capture_output=True, text=True, check=True
+    )
     files = json.loads(probe.stdout)
     assert Path(files["workflows.repair_case"]).resolve() == (old / "workflows" / "repair_case.py").resolve()
     assert strays(files, old) == []
@@ -93,11 +101,26 @@ async def test_a_case_begun_on_the_previous_worker_finishes_on_this_one(old_work
     assert result["stage"] == "CLOSED"
     assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
     # the resolution clock stops while the customer decides on the quote and at handover
-    assert types == ["case_created", "triaged", "technician_assigned", "diagnosed", "sla_paused",
-                     "quote_approved", "sla_resumed", "repaired", "qc_passed", "sla_paused",
-                     "handover_accepted", "callback_reached", "reviewed"]
+    assert types == [
+        "case_created",
+        "triaged",
+        "technician_assigned",
+        "diagnosed",
+        "sla_paused",
+        "quote_approved",
+        "sla_resumed",
+        "repaired",
+        "qc_passed",
+        "sla_paused",
+        "handover_accepted",
+        "callback_reached",
+        "reviewed",
+    ]
     # workers name themselves pid@host: the old process ran the first half, this one the rest
     history = await handle.fetch_history()
-    pids = [e.workflow_task_completed_event_attributes.identity.split("@")[0] for e in history.events
-            if e.HasField("workflow_task_completed_event_attributes")]
+    pids = [
+        e.workflow_task_completed_event_attributes.identity.split("@")[0]
+        for e in history.events
+        if e.HasField("workflow_task_completed_event_attributes")
+    ]
     assert [pid for pid, _ in itertools.groupby(pids)] == [str(old.pid), str(os.getpid())]

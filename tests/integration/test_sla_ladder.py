@@ -2,12 +2,12 @@
 worker and PostgreSQL: every rung of every target for each priority, business hours
 and a holiday, the paused resolution clock, an extension, and a worker restart across a
 deadline. Each rung must happen exactly once: one row, one timeline event, one message."""
+
 import asyncio
+import json
 import signal
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-import json
 
 import httpx
 import pytest
@@ -15,10 +15,10 @@ from sqlalchemy import select
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 
-from models.tables import EscalationRecord, Notification, TimelineEvent
+from api.app import create_app
+from models.tables import EscalationRow, NotificationRow, TimelineEventRow
 from tests.integration.cases import SUPERVISOR, Cases, intake_body
 from tests.integration.running import eventually, own_queue, serving, start_worker, system
-from api.app import create_app
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RUNGS = ("warn", "breach", "raise")
@@ -53,16 +53,19 @@ async def next_monday_9am(env) -> datetime:
 
 async def ladder_rows(sessions, case_id: str) -> list[tuple[str, str, int]]:
     async with sessions() as session:
-        rows = await session.scalars(select(EscalationRecord).where(EscalationRecord.case_id == case_id)
-                                     .order_by(EscalationRecord.at, EscalationRecord.id))
+        rows = await session.scalars(
+            select(EscalationRow).where(EscalationRow.case_id == case_id).order_by(EscalationRow.at, EscalationRow.id)
+        )
         return [(r.kind.removeprefix("sla_"), r.target, r.level) for r in rows if r.target]
 
 
 async def staff_messages(sessions, case_id: str) -> list[tuple[str, str]]:
     async with sessions() as session:
-        rows = await session.execute(select(Notification.template, Notification.audience)
-                                     .where(Notification.case_id == case_id, Notification.audience != "customer")
-                                     .order_by(Notification.id))
+        rows = await session.execute(
+            select(NotificationRow.template, NotificationRow.audience)
+            .where(NotificationRow.case_id == case_id, NotificationRow.audience != "customer")
+            .order_by(NotificationRow.id)
+        )
         return [tuple(r) for r in rows]
 
 
@@ -70,6 +73,7 @@ async def rows_become(sessions, case_id: str, count: int) -> list[tuple[str, str
     async def check():
         rows = await ladder_rows(sessions, case_id)
         return rows if len(rows) >= count else None
+
     rows = await eventually(check) or await ladder_rows(sessions, case_id)
     assert len(rows) == count, rows
     return rows
@@ -79,7 +83,7 @@ def plan(case: dict) -> list[tuple[datetime, str, str]]:
     """Every rung of every target of the case view, in the order they fall due."""
     times = []
     for target, sla in case["sla"]["targets"].items():
-        for rung, field in zip(RUNGS, ("warn_at", "deadline", "escalate_at")):
+        for rung, field in zip(RUNGS, ("warn_at", "deadline", "escalate_at"), strict=True):
             times.append((datetime.fromisoformat(sla[field]), target, rung))
     return sorted(times)
 
@@ -88,14 +92,14 @@ async def search_attributes(env, case_id: str) -> dict:
     """Raw JSON values: the test server keeps an unset attribute as an empty payload, which
     the SDK's typed decoding refuses."""
     described = await env.client.workflow_service.describe_workflow_execution(
-        DescribeWorkflowExecutionRequest(namespace="default", execution=WorkflowExecution(workflow_id=case_id)))
+        DescribeWorkflowExecutionRequest(namespace="default", execution=WorkflowExecution(workflow_id=case_id))
+    )
     fields = described.workflow_execution_info.search_attributes.indexed_fields
     return {name: json.loads(payload.data) if payload.data else None for name, payload in fields.items()}
 
 
 @pytest.mark.parametrize("priority", ["P1", "P2", "P3", "P4"])
-async def test_each_priority_climbs_every_rung_of_every_target_once(priority, ts_cases, time_skipping_env,
-                                                                   sessions):
+async def test_each_priority_climbs_every_rung_of_every_target_once(priority, ts_cases, time_skipping_env, sessions):
     env = time_skipping_env
     monday = await next_monday_9am(env)
     # opened on Sunday evening: a business-hours clock starts when Monday opens
@@ -106,14 +110,18 @@ async def test_each_priority_climbs_every_rung_of_every_target_once(priority, ts
     assigned = case["sla"]["targets"]["assigned"]
     # P1 runs round the clock; the others on Mon-Sat 09:00-18:00 in Shanghai, so from
     # Monday 09:00 their first target's rungs fall at 75, 100 and 150 % of its open hours
-    expected = {"P2": ("09:45", "10:00", "10:30"), "P3": ("12:00", "13:00", "15:00"),
-                "P4": ("Tue 18:00", "Wed 15:00", "Thu 18:00")}
+    expected = {
+        "P2": ("09:45", "10:00", "10:30"),
+        "P3": ("12:00", "13:00", "15:00"),
+        "P4": ("Tue 18:00", "Wed 15:00", "Thu 18:00"),
+    }
     if priority == "P1":
         assert assigned["calendar"] == "24x7"
     else:
         assert assigned["calendar"] == "MTWTFS- 09:00-18:00 Asia/Shanghai"
-        shown = [datetime.fromisoformat(assigned[f]).astimezone(SHANGHAI)
-                 for f in ("warn_at", "deadline", "escalate_at")]
+        shown = [
+            datetime.fromisoformat(assigned[f]).astimezone(SHANGHAI) for f in ("warn_at", "deadline", "escalate_at")
+        ]
         as_text = [f"{t:%a %H:%M}" if t.date() != monday.date() else f"{t:%H:%M}" for t in shown]
         assert tuple(as_text) == expected[priority]
 
@@ -127,6 +135,7 @@ async def test_each_priority_climbs_every_rung_of_every_target_once(priority, ts
     async def all_told():
         told = await staff_messages(sessions, cid)
         return told if len(told) == len(rungs) else None
+
     assert sorted(await eventually(all_told) or []) == sorted((f"sla_{r}", AUDIENCE[r]) for _, _, r in rungs)
     case = await ts_cases.get(cid)
     # one level up per 150 % rung, never past P1
@@ -167,8 +176,10 @@ async def test_business_hours_skip_nights_sundays_and_holidays(time_skipping_env
         target = case["sla"]["targets"]["assigned"]
         # Monday 17-18 counts one hour; Tuesday is a holiday; Wednesday opens at 09:00
         wednesday = monday + timedelta(days=2)
-        assert all(near(target[f], wednesday.replace(hour=h))
-                   for f, h in (("warn_at", 11), ("deadline", 12), ("escalate_at", 14)))
+        assert all(
+            near(target[f], wednesday.replace(hour=h))
+            for f, h in (("warn_at", 11), ("deadline", 12), ("escalate_at", 14))
+        )
         await skip_to(env, wednesday.replace(hour=10, minute=59))
         assert await ladder_rows(sessions, cid) == []
         await skip_to(env, wednesday.replace(hour=11, second=1))
@@ -209,6 +220,7 @@ async def test_waiting_on_the_customer_pauses_the_resolution_clock(ts_cases, tim
 
     async def told():
         return await staff_messages(sessions, cid) == [("sla_warn", "assignee")]  # T-001 now has it
+
     assert await eventually(told)
     await ts_cases.repair(cid)
     case = await ts_cases.qc(cid, True)  # handed back: waiting on the customer again
@@ -268,7 +280,8 @@ async def test_an_extension_moves_the_deadline_and_rearms_the_ladder(ts_cases, t
     assert [r for r, _, _ in rows] == ["warn", "breach", "raise", "warn", "breach"]
     extended = [e for e in await ts_cases.timeline(cid) if e["type"] == "sla_extended"]
     assert [(e["actor"], e["data"]["minutes"], e["data"]["reason"]) for e in extended] == [
-        ("supervisor:dev-supervisor", 30, body["reason"])]
+        ("supervisor:dev-supervisor", 30, body["reason"])
+    ]
 
     await ts_cases.assign(cid)
     error = await ts_cases.act(cid, "sla/extension", body, SUPERVISOR, status=422)
@@ -280,8 +293,10 @@ async def test_a_worker_killed_across_a_deadline_escalates_once_when_back(settin
     timer while no worker polls): P1's 15 minutes to assign become 3.6 seconds."""
     scaled = own_queue(settings)
     # only the target to assign is short; the others fall due long after the test
-    extra = {"REPAIRFLOW_TIME_SCALE": "0.004",
-             "REPAIRFLOW_SLA_MINUTES": '{"P1": {"diagnosis_started": 6000, "resolved": 60000}}'}
+    extra = {
+        "REPAIRFLOW_TIME_SCALE": "0.004",
+        "REPAIRFLOW_SLA_MINUTES": '{"P1": {"diagnosis_started": 6000, "resolved": 60000}}',
+    }
     async with serving(create_app(scaled)) as url, httpx.AsyncClient(base_url=url, timeout=60) as http:
         cases = Cases(http)
         first = start_worker(scaled, **extra)
@@ -299,6 +314,7 @@ async def test_a_worker_killed_across_a_deadline_escalates_once_when_back(settin
 
         async def all_told():
             return await staff_messages(sessions, cid) == told
+
         for attempt in ("back", "killed again and back"):  # the second time, nothing repeats
             worker = start_worker(scaled, **extra)
             try:
@@ -310,9 +326,14 @@ async def test_a_worker_killed_across_a_deadline_escalates_once_when_back(settin
                 worker.send_signal(signal.SIGKILL)
                 worker.wait(timeout=10)
     async with sessions() as session:
-        events = list(await session.scalars(select(TimelineEvent.type).where(
-            TimelineEvent.case_id == cid, TimelineEvent.type.like("sla_%"))))
-        decided = list(await session.scalars(select(EscalationRecord.at).where(EscalationRecord.case_id == cid)))
+        events = list(
+            await session.scalars(
+                select(TimelineEventRow.type).where(
+                    TimelineEventRow.case_id == cid, TimelineEventRow.type.like("sla_%")
+                )
+            )
+        )
+        decided = list(await session.scalars(select(EscalationRow.at).where(EscalationRow.case_id == cid)))
     assert sorted(events) == ["sla_breach", "sla_raise", "sla_warn"]
     assert all(at > deadline for at in decided)  # decided by the worker that came back
     assert await staff_messages(sessions, cid) == told

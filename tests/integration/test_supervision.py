@@ -1,5 +1,6 @@
 """The supervisor's actions over HTTP: reassignment, SLA extension and the at-risk board
 (the extension's effect on the ladder is in test_sla_ladder.py); and a stuck worker."""
+
 from datetime import datetime
 
 import httpx
@@ -19,7 +20,10 @@ async def test_a_supervisor_hands_a_case_to_another_technician(cases):
     assert (case["stage"], case["technician_id"]) == ("DIAGNOSIS", "T-004")
     event = (await cases.timeline(cid))[-1]
     assert (event["type"], event["actor"], event["stage"]) == (
-        "technician_reassigned", "supervisor:dev-supervisor", "DIAGNOSIS")
+        "technician_reassigned",
+        "supervisor:dev-supervisor",
+        "DIAGNOSIS",
+    )
     assert event["data"] == {"technician_id": "T-004", "previous": "T-001", "reason": REASON["reason"]}
     # the case is no longer T-001's to work on
     await cases.act(cid, "diagnosis", {"fault_cause": "x", "labor_hours": "1"}, TECH, status=403)
@@ -31,9 +35,11 @@ async def test_reassignment_refusals(cases):
     error = await cases.act(cid, "reassignment", {"technician_id": "T-002", **REASON}, SUPERVISOR, status=409)
     assert (error["error"]["code"], error["error"]["stage"]) == ("invalid_stage", "DISPATCH")
     await cases.assign(cid)
-    for body, field in (({"technician_id": "T-001", **REASON}, "technician_id"),   # already theirs
-                        ({"technician_id": "T-999", **REASON}, "technician_id"),   # nobody
-                        ({"technician_id": "T-002"}, "reason")):
+    for body, field in (
+        ({"technician_id": "T-001", **REASON}, "technician_id"),  # already theirs
+        ({"technician_id": "T-999", **REASON}, "technician_id"),  # nobody
+        ({"technician_id": "T-002"}, "reason"),
+    ):
         error = await cases.act(cid, "reassignment", body, SUPERVISOR, status=422)
         assert [f["field"] for f in error["error"]["fields"]] == [field]
     error = await cases.act(cid, "reassignment", {"technician_id": "T-002", **REASON}, AGENT, status=403)
@@ -46,8 +52,11 @@ async def test_extension_refusals(cases):
     cid = case["case_id"]
     good = {"target": "resolved", "minutes": 60, "reason": "parts on back order"}
     await cases.act(cid, "sla/extension", good, AGENT, status=403)
-    for body, field in (({**good, "target": "lunch"}, "target"), ({**good, "minutes": 0}, "minutes"),
-                        ({**good, "reason": ""}, "reason")):
+    for body, field in (
+        ({**good, "target": "lunch"}, "target"),
+        ({**good, "minutes": 0}, "minutes"),
+        ({**good, "reason": ""}, "reason"),
+    ):
         error = await cases.act(cid, "sla/extension", body, SUPERVISOR, status=422)
         assert [f["field"] for f in error["error"]["fields"]] == [field]
     before = (await cases.get(cid))["sla"]["targets"]["resolved"]
@@ -67,7 +76,7 @@ async def at_risk(http, **params) -> list[dict]:
 
 async def test_the_at_risk_board_orders_open_cases_by_time_left(cases, http):
     urgent = await cases.open(intake_body(category="fridge", safety_hazard=True))  # P1: 15 minutes
-    normal = await cases.open(intake_body())                                        # P3: 4 open hours
+    normal = await cases.open(intake_body())  # P3: 4 open hours
     waiting = await cases.to_quote()  # met its first two targets; resolution paused on the quote
     closed = await cases.open(intake_body(category="fridge", safety_hazard=True))
     await cases.act(closed["case_id"], "cancel", {"reason": "duplicate call"}, SUPERVISOR)
@@ -82,8 +91,9 @@ async def test_the_at_risk_board_orders_open_cases_by_time_left(cases, http):
         item = listed[case["case_id"]]
         assert (item["target"], item["deadline"]) == ("assigned", case["sla"]["next_deadline"])
         assert item["priority"] == case["priority"] and item["stage"] == "DISPATCH"
-        left = (datetime.fromisoformat(item["deadline"]) - datetime.now(datetime.fromisoformat(item["deadline"])
-                                                                        .tzinfo)).total_seconds()
+        left = (
+            datetime.fromisoformat(item["deadline"]) - datetime.now(datetime.fromisoformat(item["deadline"]).tzinfo)
+        ).total_seconds()
         assert abs(item["seconds_left"] - left) < 60
     position = [i["case_id"] for i in items]
     assert position.index(urgent["case_id"]) < position.index(normal["case_id"])

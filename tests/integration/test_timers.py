@@ -1,10 +1,11 @@
 """Timers that run for days — quote expiry, callback due and unreachable, SLA breach —
 on the time-skipping test server, through the same API, worker and PostgreSQL."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from models.tables import EscalationRecord, Notification
+from models.tables import EscalationRow, NotificationRow
 from tests.integration.cases import intake_body
 from tests.integration.running import eventually
 
@@ -13,6 +14,7 @@ async def stage_becomes(cases, case_id: str, stage: str) -> dict:
     async def check():
         case = await cases.get(case_id)
         return case if case["stage"] == stage else None
+
     case = await eventually(check)
     assert case, f"{case_id} never reached {stage}: {(await cases.get(case_id))['stage']}"
     return case
@@ -40,8 +42,12 @@ async def test_callback_falls_due_then_becomes_unreachable(ts_cases, time_skippi
 
     async def survey_sent():
         async with sessions() as session:
-            return await session.scalar(select(Notification.id).where(
-                Notification.case_id == cid, Notification.template == "callback_survey"))
+            return await session.scalar(
+                select(NotificationRow.id).where(
+                    NotificationRow.case_id == cid, NotificationRow.template == "callback_survey"
+                )
+            )
+
     assert await eventually(survey_sent)
     assert (await ts_cases.get(cid))["stage"] == "CALLBACK"
 
@@ -59,14 +65,16 @@ async def test_an_unassigned_p1_case_breaches_its_sla(ts_cases, time_skipping_en
     async def breached():
         current = await ts_cases.get(cid)
         return current if current["sla"]["breached"] else None
+
     case = await eventually(breached)
     assert case, "the assigned target never breached"
     assert case["sla"]["targets"]["assigned"]["status"] == "breached"
     assert case["sla"]["targets"]["resolved"]["status"] == "pending"
     assert case["sla"]["escalation_level"] == 2
     async with sessions() as session:
-        rows = list(await session.scalars(select(EscalationRecord).where(EscalationRecord.case_id == cid)
-                                          .order_by(EscalationRecord.at)))
+        rows = list(
+            await session.scalars(select(EscalationRow).where(EscalationRow.case_id == cid).order_by(EscalationRow.at))
+        )
     assert [(r.kind, r.target) for r in rows] == [("sla_warn", "assigned"), ("sla_breach", "assigned")]
 
     handle = time_skipping_env.client.get_workflow_handle(cid)

@@ -1,5 +1,6 @@
 """A worker killed in the middle of a case: a new worker picks the case up and finishes
 it, and PostgreSQL holds every step exactly once."""
+
 import asyncio
 import signal
 
@@ -8,8 +9,17 @@ import pytest
 from sqlalchemy import func, select
 
 from api.app import create_app
-from models.tables import (CallbackRecord, DiagnosisRecord, HandoverRecord, Notification, QcResult,
-                           QuoteRecord, RepairRecord, Review, TimelineEvent)
+from models.tables import (
+    CallbackRow,
+    DiagnosisRow,
+    HandoverRow,
+    NotificationRow,
+    QcRow,
+    QuoteRow,
+    RepairRow,
+    ReviewRow,
+    TimelineEventRow,
+)
 from tests.integration.cases import Cases
 from tests.integration.running import own_queue, serving, start_worker
 
@@ -52,15 +62,31 @@ async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions
                 proc.wait(timeout=20)
 
     async with sessions() as session:
-        for table in (DiagnosisRecord, QuoteRecord, RepairRecord, QcResult, HandoverRecord, CallbackRecord, Review):
+        for table in (DiagnosisRow, QuoteRow, RepairRow, QcRow, HandoverRow, CallbackRow, ReviewRow):
             rows = await session.scalar(select(func.count()).select_from(table).where(table.case_id == cid))
             assert rows == 1, table.__tablename__
-        types = list(await session.scalars(
-            select(TimelineEvent.type).where(TimelineEvent.case_id == cid).order_by(TimelineEvent.at)))
-        templates = list(await session.scalars(select(Notification.template).where(Notification.case_id == cid)))
+        types = list(
+            await session.scalars(
+                select(TimelineEventRow.type).where(TimelineEventRow.case_id == cid).order_by(TimelineEventRow.at)
+            )
+        )
+        templates = list(await session.scalars(select(NotificationRow.template).where(NotificationRow.case_id == cid)))
     # the resolution clock stops while the customer decides on the quote and at handover
-    assert types == ["case_created", "triaged", "technician_assigned", "diagnosed", "sla_paused",
-                     "quote_approved", "sla_resumed", "repaired", "qc_passed", "sla_paused",
-                     "handover_accepted", "callback_reached", "reviewed"]
-    assert sorted(templates) == sorted(["accepted", "technician_assigned", "quote_ready", "repair_started",
-                                        "ready_for_handover", "closed"])
+    assert types == [
+        "case_created",
+        "triaged",
+        "technician_assigned",
+        "diagnosed",
+        "sla_paused",
+        "quote_approved",
+        "sla_resumed",
+        "repaired",
+        "qc_passed",
+        "sla_paused",
+        "handover_accepted",
+        "callback_reached",
+        "reviewed",
+    ]
+    assert sorted(templates) == sorted(
+        ["accepted", "technician_assigned", "quote_ready", "repair_started", "ready_for_handover", "closed"]
+    )

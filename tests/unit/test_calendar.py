@@ -1,5 +1,6 @@
 """Service calendars: business hours, days off, holidays and time zones."""
-from datetime import date, datetime, time, timedelta, timezone
+
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,16 +17,19 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=SH)
 
 
-@pytest.mark.parametrize("start, seconds, expected", [
-    (at(23, 9), 4 * H, at(23, 13)),             # within one day
-    (at(23, 17), 4 * H, at(24, 12)),            # one hour tonight, three tomorrow
-    (at(23, 7), 1 * H, at(23, 10)),             # before opening: counts from 09:00
-    (at(23, 20), 1 * H, at(24, 10)),            # after closing: from tomorrow 09:00
-    (at(28, 16), 4 * H, at(30, 11)),            # Saturday is open, Sunday is not
-    (at(29, 12), 1 * H, at(30, 10)),            # opened on a Sunday
-    (at(23, 9), 9 * H, at(23, 18)),             # exactly a whole day ends at closing
-    (at(23, 9), 27 * H, at(25, 18)),            # three whole days
-])
+@pytest.mark.parametrize(
+    "start, seconds, expected",
+    [
+        (at(23, 9), 4 * H, at(23, 13)),  # within one day
+        (at(23, 17), 4 * H, at(24, 12)),  # one hour tonight, three tomorrow
+        (at(23, 7), 1 * H, at(23, 10)),  # before opening: counts from 09:00
+        (at(23, 20), 1 * H, at(24, 10)),  # after closing: from tomorrow 09:00
+        (at(28, 16), 4 * H, at(30, 11)),  # Saturday is open, Sunday is not
+        (at(29, 12), 1 * H, at(30, 10)),  # opened on a Sunday
+        (at(23, 9), 9 * H, at(23, 18)),  # exactly a whole day ends at closing
+        (at(23, 9), 27 * H, at(25, 18)),  # three whole days
+    ],
+)
 def test_business_hours_add(start, seconds, expected):
     assert BUSINESS.add(start, seconds) == expected
 
@@ -38,19 +42,22 @@ def test_holidays_are_closed():
 
 def test_round_the_clock_counts_every_second():
     always = Calendar(round_the_clock=True)
-    start = datetime(2026, 11, 29, 23, 30, tzinfo=timezone.utc)  # a Sunday night
+    start = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)  # a Sunday night
     assert always.add(start, 15 * 60) == start + timedelta(minutes=15)
     assert always.between(start, start + timedelta(days=2)) == 48 * H
     assert always.label == "24x7"
 
 
-@pytest.mark.parametrize("start, end, expected", [
-    (at(23, 9), at(23, 18), 9 * H),
-    (at(23, 17), at(24, 10), 2 * H),
-    (at(28, 17), at(30, 10), 2 * H),  # Saturday 17-18 and Monday 09-10
-    (at(23, 20), at(24, 8), 0),       # a night
-    (at(24, 10), at(23, 10), 0),      # backwards
-])
+@pytest.mark.parametrize(
+    "start, end, expected",
+    [
+        (at(23, 9), at(23, 18), 9 * H),
+        (at(23, 17), at(24, 10), 2 * H),
+        (at(28, 17), at(30, 10), 2 * H),  # Saturday 17-18 and Monday 09-10
+        (at(23, 20), at(24, 8), 0),  # a night
+        (at(24, 10), at(23, 10), 0),  # backwards
+    ],
+)
 def test_business_hours_between(start, end, expected):
     assert BUSINESS.between(start, end) == expected
 
@@ -61,9 +68,9 @@ def test_between_undoes_add(start, seconds):
 
 
 def test_the_answer_keeps_the_callers_time_zone():
-    start = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+    start = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
     end = BUSINESS.add(start, 2 * H)
-    assert end.tzinfo == timezone.utc and end == datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
+    assert end.tzinfo == UTC and end == datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 
 def test_a_calendars_own_time_zone_decides_its_hours():
@@ -73,10 +80,18 @@ def test_a_calendars_own_time_zone_decides_its_hours():
     assert berlin.label == "MTWTF-- 09:00-18:00 Europe/Berlin"
 
 
-@pytest.mark.parametrize("bad", [dict(opens=time(18), closes=time(9)), dict(weekdays=frozenset()),
-                                 dict(weekdays=frozenset({7})), dict(timezone="Mars/Olympus")])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(opens=time(18), closes=time(9)),
+        dict(weekdays=frozenset()),
+        dict(weekdays=frozenset({7})),
+        dict(timezone="Mars/Olympus"),
+    ],
+)
 def test_misconfigured_calendars_are_refused(bad):
-    with pytest.raises(Exception):
+    # an unknown zone is zoneinfo's LookupError, the rest the calendar's own ValueError
+    with pytest.raises((ValueError, LookupError)):
         Calendar(**bad)
 
 
@@ -93,4 +108,4 @@ def test_a_day_that_changes_its_clocks_counts_real_time():
     start = datetime(2026, 3, 8, 0, 0, tzinfo=new_york)
     assert calendar.between(start, datetime(2026, 3, 8, 23, 0, tzinfo=new_york)) == 22 * H
     assert calendar.add(start, 10 * H) == datetime(2026, 3, 8, 11, 0, tzinfo=new_york)
-    assert calendar.add(start, 10 * H).astimezone(timezone.utc) - start.astimezone(timezone.utc) == timedelta(hours=10)
+    assert calendar.add(start, 10 * H).astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=10)

@@ -1,4 +1,5 @@
 """Validation rules of the domain value types."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -6,9 +7,26 @@ import pytest
 from pydantic import ValidationError
 
 from models.domain import (
-    SYSTEM, Actor, Assignment, Callback, Cancel, Category, Channel, Customer, Diagnosis, Fault,
-    Handover, Intake, PartQty, Product, QcCheck, QuoteDecision, RemoteResolution, Repair,
-    ServiceMode, Severity,
+    SYSTEM,
+    Actor,
+    Assignment,
+    Callback,
+    Cancel,
+    Category,
+    Channel,
+    Customer,
+    Diagnosis,
+    Fault,
+    Handover,
+    Intake,
+    PartQty,
+    Product,
+    QcCheck,
+    QuoteDecision,
+    RemoteResolution,
+    Repair,
+    ServiceMode,
+    Severity,
 )
 
 CUSTOMER = {"name": "Li Lei", "phone": "13800138000"}
@@ -32,36 +50,42 @@ def test_intake_defaults():
     assert intake.service_mode is None
 
 
-@pytest.mark.parametrize("model,data", [
-    (Intake, INTAKE | {"priority": "P1"}),
-    (Intake, INTAKE | {"customer": CUSTOMER | {"vip": True}}),
-    (Intake, INTAKE | {"product": PRODUCT | {"color": "red"}}),
-    (Intake, INTAKE | {"fault": FAULT | {"urgent": True}}),
-    (Assignment, {"technician_id": "T-1", "provider": "x"}),
-    (Callback, {"reached": False, "score": 3}),
-    (Cancel, {"reason": "changed mind", "force": True}),
-    (QcCheck, {"passed": True, "inspector": "Q-1"}),
-    (PartQty, {"part_number": "P-1", "quantity": 1, "price": 3}),
-])
+@pytest.mark.parametrize(
+    "model,data",
+    [
+        (Intake, INTAKE | {"priority": "P1"}),
+        (Intake, INTAKE | {"customer": CUSTOMER | {"vip": True}}),
+        (Intake, INTAKE | {"product": PRODUCT | {"color": "red"}}),
+        (Intake, INTAKE | {"fault": FAULT | {"urgent": True}}),
+        (Assignment, {"technician_id": "T-1", "provider": "x"}),
+        (Callback, {"reached": False, "score": 3}),
+        (Cancel, {"reason": "changed mind", "force": True}),
+        (QcCheck, {"passed": True, "inspector": "Q-1"}),
+        (PartQty, {"part_number": "P-1", "quantity": 1, "price": 3}),
+    ],
+)
 def test_extra_fields_rejected(model, data):
     with pytest.raises(ValidationError) as err:
         model.model_validate(data)
     assert any(e["type"] == "extra_forbidden" for e in err.value.errors())
 
 
-@pytest.mark.parametrize("phone,ok", [
-    ("13800138000", True),
-    ("+86 138-0013-8000", True),
-    ("12345", True),                  # shortest: 5 characters
-    ("1" * 20, True),                 # longest: 20 characters
-    ("+" + "1" * 20, True),
-    ("1234", False),
-    ("1" * 21, False),
-    ("-13800138000", False),          # must start with a digit (after an optional +)
-    ("138 0013 800a", False),
-    ("++8613800138000", False),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    "phone,ok",
+    [
+        ("13800138000", True),
+        ("+86 138-0013-8000", True),
+        ("12345", True),  # shortest: 5 characters
+        ("1" * 20, True),  # longest: 20 characters
+        ("+" + "1" * 20, True),
+        ("1234", False),
+        ("1" * 21, False),
+        ("-13800138000", False),  # must start with a digit (after an optional +)
+        ("138 0013 800a", False),
+        ("++8613800138000", False),
+        ("", False),
+    ],
+)
 def test_phone_pattern(phone, ok):
     data = CUSTOMER | {"phone": phone}
     if ok:
@@ -75,15 +99,18 @@ def test_phone_whitespace_is_stripped():
     assert Customer.model_validate(CUSTOMER | {"phone": "  13800138000 "}).phone == "13800138000"
 
 
-@pytest.mark.parametrize("email,ok", [
-    ("li.lei@example.com", True),
-    ("a@b.cn", True),
-    ("li lei@example.com", False),
-    ("lilei@example", False),
-    ("@example.com", False),
-    ("lilei@@example.com", False),
-    ("lilei.example.com", False),
-])
+@pytest.mark.parametrize(
+    "email,ok",
+    [
+        ("li.lei@example.com", True),
+        ("a@b.cn", True),
+        ("li lei@example.com", False),
+        ("lilei@example", False),
+        ("@example.com", False),
+        ("lilei@@example.com", False),
+        ("lilei.example.com", False),
+    ],
+)
 def test_email_pattern(email, ok):
     data = CUSTOMER | {"email": email}
     if ok:
@@ -93,17 +120,30 @@ def test_email_pattern(email, ok):
             Customer.model_validate(data)
 
 
-@pytest.mark.parametrize("field,value", [
-    ("locale", "fr"), ("tier", "gold"), ("name", ""), ("name", "x" * 201),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("locale", "fr"),
+        ("tier", "gold"),
+        ("name", ""),
+        ("name", "x" * 201),
+    ],
+)
 def test_customer_field_limits(field, value):
     with pytest.raises(ValidationError):
         Customer.model_validate(CUSTOMER | {field: value})
 
 
-@pytest.mark.parametrize("serial,ok", [
-    ("SN-1", True), ("ab/c.d_e", True), ("AB", False), ("SN 1", False), ("x" * 65, False),
-])
+@pytest.mark.parametrize(
+    "serial,ok",
+    [
+        ("SN-1", True),
+        ("ab/c.d_e", True),
+        ("AB", False),
+        ("SN 1", False),
+        ("x" * 65, False),
+    ],
+)
 def test_serial_number(serial, ok):
     data = PRODUCT | {"serial_number": serial}
     if ok:
@@ -113,22 +153,28 @@ def test_serial_number(serial, ok):
             Product.model_validate(data)
 
 
-@pytest.mark.parametrize("data", [
-    PRODUCT | {"category": "microwave"},
-    PRODUCT | {"purchase_date": "2025-02-30"},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        PRODUCT | {"category": "microwave"},
+        PRODUCT | {"purchase_date": "2025-02-30"},
+    ],
+)
 def test_product_invalid(data):
     with pytest.raises(ValidationError):
         Product.model_validate(data)
 
 
-@pytest.mark.parametrize("data", [
-    INTAKE | {"channel": "fax"},
-    INTAKE | {"service_mode": "teleport"},
-    INTAKE | {"fault": {"description": ""}},
-    INTAKE | {"fault": {"description": "   "}},   # stripped to empty
-    INTAKE | {"fault": FAULT | {"severity": "minor"}},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        INTAKE | {"channel": "fax"},
+        INTAKE | {"service_mode": "teleport"},
+        INTAKE | {"fault": {"description": ""}},
+        INTAKE | {"fault": {"description": "   "}},  # stripped to empty
+        INTAKE | {"fault": FAULT | {"severity": "minor"}},
+    ],
+)
 def test_intake_invalid(data):
     with pytest.raises(ValidationError):
         Intake.model_validate(data)
@@ -136,15 +182,19 @@ def test_intake_invalid(data):
 
 # ---- handover -------------------------------------------------------------------
 
-@pytest.mark.parametrize("accepted,resolution,ok", [
-    (True, None, True),
-    (False, "rework", True),
-    (False, "compensation", True),
-    (False, None, False),           # refused needs a resolution
-    (True, "rework", False),        # accepted refuses one
-    (True, "compensation", False),
-    (False, "refund", False),
-])
+
+@pytest.mark.parametrize(
+    "accepted,resolution,ok",
+    [
+        (True, None, True),
+        (False, "rework", True),
+        (False, "compensation", True),
+        (False, None, False),  # refused needs a resolution
+        (True, "rework", False),  # accepted refuses one
+        (True, "compensation", False),
+        (False, "refund", False),
+    ],
+)
 def test_handover_resolution(accepted, resolution, ok):
     data = {"accepted": accepted, "signed_by": "Li Lei", "resolution": resolution}
     if ok:
@@ -162,20 +212,24 @@ def test_handover_needs_signature():
 
 # ---- callback -------------------------------------------------------------------
 
-@pytest.mark.parametrize("data,ok", [
-    ({"reached": True, "csat": 5, "nps": 10}, True),
-    ({"reached": True, "csat": 1, "nps": 0}, True),
-    ({"reached": True, "csat": 4}, False),
-    ({"reached": True, "nps": 8}, False),
-    ({"reached": True}, False),
-    ({"reached": False}, True),
-    ({"reached": False, "comments": "no answer"}, True),
-    ({"reached": True, "csat": 0, "nps": 5}, False),
-    ({"reached": True, "csat": 6, "nps": 5}, False),
-    ({"reached": True, "csat": 3, "nps": -1}, False),
-    ({"reached": True, "csat": 3, "nps": 11}, False),
-    ({"reached": False, "csat": 6}, False),   # ranges hold even when not reached
-])
+
+@pytest.mark.parametrize(
+    "data,ok",
+    [
+        ({"reached": True, "csat": 5, "nps": 10}, True),
+        ({"reached": True, "csat": 1, "nps": 0}, True),
+        ({"reached": True, "csat": 4}, False),
+        ({"reached": True, "nps": 8}, False),
+        ({"reached": True}, False),
+        ({"reached": False}, True),
+        ({"reached": False, "comments": "no answer"}, True),
+        ({"reached": True, "csat": 0, "nps": 5}, False),
+        ({"reached": True, "csat": 6, "nps": 5}, False),
+        ({"reached": True, "csat": 3, "nps": -1}, False),
+        ({"reached": True, "csat": 3, "nps": 11}, False),
+        ({"reached": False, "csat": 6}, False),  # ranges hold even when not reached
+    ],
+)
 def test_callback(data, ok):
     if ok:
         callback = Callback.model_validate(data)
@@ -187,13 +241,17 @@ def test_callback(data, ok):
 
 # ---- QC -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("passed,checklist,ok", [
-    (True, {"leak_test": True, "spin": True}, True),
-    (True, {}, True),
-    (True, {"leak_test": True, "spin": False}, False),
-    (False, {"leak_test": True, "spin": False}, True),
-    (False, {"leak_test": True}, True),
-])
+
+@pytest.mark.parametrize(
+    "passed,checklist,ok",
+    [
+        (True, {"leak_test": True, "spin": True}, True),
+        (True, {}, True),
+        (True, {"leak_test": True, "spin": False}, False),
+        (False, {"leak_test": True, "spin": False}, True),
+        (False, {"leak_test": True}, True),
+    ],
+)
 def test_qc_checklist_agrees(passed, checklist, ok):
     data = {"passed": passed, "checklist": checklist}
     if ok:
@@ -212,6 +270,7 @@ def test_qc_checklist_limits():
 
 # ---- parts, hours, other actions -----------------------------------------------
 
+
 @pytest.mark.parametrize("quantity,ok", [(1, True), (100, True), (0, False), (-1, False), (101, False)])
 def test_part_quantity(quantity, ok):
     if ok:
@@ -226,9 +285,17 @@ def test_part_number_required():
         PartQty(part_number="", quantity=1)
 
 
-@pytest.mark.parametrize("hours,ok", [
-    ("0", True), ("1.25", True), ("200", True), ("-0.5", False), ("200.01", False), ("1.255", False),
-])
+@pytest.mark.parametrize(
+    "hours,ok",
+    [
+        ("0", True),
+        ("1.25", True),
+        ("200", True),
+        ("-0.5", False),
+        ("200.01", False),
+        ("1.255", False),
+    ],
+)
 def test_labor_hours(hours, ok):
     data = {"fault_cause": "pump", "labor_hours": hours}
     if ok:
@@ -259,13 +326,16 @@ def test_quote_decision_version(version, ok):
             QuoteDecision.model_validate(data)
 
 
-@pytest.mark.parametrize("model,data", [
-    (Assignment, {"technician_id": ""}),
-    (Assignment, {"technician_id": "x" * 33}),
-    (Cancel, {"reason": ""}),
-    (RemoteResolution, {"resolved": True, "notes": "x" * 4001}),
-    (Fault, {"description": "x" * 2001}),
-])
+@pytest.mark.parametrize(
+    "model,data",
+    [
+        (Assignment, {"technician_id": ""}),
+        (Assignment, {"technician_id": "x" * 33}),
+        (Cancel, {"reason": ""}),
+        (RemoteResolution, {"resolved": True, "notes": "x" * 4001}),
+        (Fault, {"description": "x" * 2001}),
+    ],
+)
 def test_length_limits(model, data):
     with pytest.raises(ValidationError):
         model.model_validate(data)

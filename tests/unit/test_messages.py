@@ -1,4 +1,5 @@
 """Notification templates."""
+
 import string
 
 import pytest
@@ -52,10 +53,13 @@ def test_customer_templates_render(template, locale):
             assert str(value) in body
 
 
-@pytest.mark.parametrize("locale,subject,body", [
-    ("zh-CN", "维修报价 RC-1", "您的维修报价为 446.00 CNY（第2版），请确认是否维修。"),
-    ("en", "Repair quote RC-1", "Your repair quote (v2) is 446.00 CNY. Please approve or decline."),
-])
+@pytest.mark.parametrize(
+    "locale,subject,body",
+    [
+        ("zh-CN", "维修报价 RC-1", "您的维修报价为 446.00 CNY（第2版），请确认是否维修。"),
+        ("en", "Repair quote RC-1", "Your repair quote (v2) is 446.00 CNY. Please approve or decline."),
+    ],
+)
 def test_quote_ready_literal(locale, subject, body):
     params = {"case_id": "RC-1", "total": "446.00", "currency": "CNY", "version": 2}
     assert render("quote_ready", locale, params) == (subject, body)
@@ -64,9 +68,13 @@ def test_quote_ready_literal(locale, subject, body):
 def test_accepted_literal():
     params = {"case_id": "RC-1", "name": "Li Lei", "category": "fridge"}
     assert render("accepted", "en", params) == (
-        "Case accepted RC-1", "Hello Li Lei, your fridge repair request is case RC-1.")
+        "Case accepted RC-1",
+        "Hello Li Lei, your fridge repair request is case RC-1.",
+    )
     assert render("accepted", "zh-CN", params | {"name": "李雷"}) == (
-        "服务单已受理 RC-1", "李雷您好，您的fridge报修已受理，服务单号 RC-1。")
+        "服务单已受理 RC-1",
+        "李雷您好，您的fridge报修已受理，服务单号 RC-1。",
+    )
 
 
 @pytest.mark.parametrize("template", sorted(STAFF_TEMPLATES))
@@ -80,10 +88,13 @@ def test_staff_templates_render_in_english(template, locale):
 
 def test_staff_literals():
     assert render("sla_breach", "zh-CN", COMMON | STAFF_PARAMS["sla_breach"])[1] == (
-        "Case RC-20250601-0001 (P3) missed its 'assigned' target due 2025-06-01T08:15:00+00:00.")
+        "Case RC-20250601-0001 (P3) missed its 'assigned' target due 2025-06-01T08:15:00+00:00."
+    )
     # a zero score is a value, not a blank
     assert render("follow_up", "en", COMMON | STAFF_PARAMS["follow_up"]) == (
-        "Follow-up needed RC-20250601-0001", "Case RC-20250601-0001: CSAT 2, NPS 0. too slow")
+        "Follow-up needed RC-20250601-0001",
+        "Case RC-20250601-0001: CSAT 2, NPS 0. too slow",
+    )
     assert render("qc_rework_limit", "en", {"case_id": "RC-1", "qc_failures": 3})[0] == "QC failed 3 times RC-1"
 
 
@@ -96,18 +107,22 @@ def test_unknown_locale_falls_back_to_zh_cn(locale):
 
 def test_missing_param_renders_empty():
     assert render("technician_assigned", "en", {"case_id": "RC-1"}) == (
-        "Technician assigned RC-1", "Technician  will contact you shortly.")
+        "Technician assigned RC-1",
+        "Technician  will contact you shortly.",
+    )
     assert render("closed", "zh-CN", {}) == ("服务单已关闭 ", "您的服务单  已关闭（）。")
 
 
 def test_none_param_renders_empty():
     assert render("follow_up", "en", {"case_id": "RC-1", "csat": 1, "nps": 3, "comments": None})[1] == (
-        "Case RC-1: CSAT 1, NPS 3. ")
+        "Case RC-1: CSAT 1, NPS 3. "
+    )
 
 
 def test_braces_in_values_are_not_reformatted():
     assert render("accepted", "en", {"case_id": "RC-1", "name": "{case_id}", "category": "tv"})[1] == (
-        "Hello {case_id}, your tv repair request is case RC-1.")
+        "Hello {case_id}, your tv repair request is case RC-1."
+    )
 
 
 def test_unknown_template_raises():

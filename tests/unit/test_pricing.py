@@ -1,4 +1,5 @@
 """Itemized quotes."""
+
 from decimal import Decimal as D
 
 import pytest
@@ -19,12 +20,13 @@ def parts(*pairs):
 
 
 def summary(quote):
-    return [(l.kind, l.code, l.description, l.quantity, l.unit_price, l.amount) for l in quote.lines]
+    return [
+        (line.kind, line.code, line.description, line.quantity, line.unit_price, line.amount) for line in quote.lines
+    ]
 
 
 def test_out_of_warranty_on_site():
-    quote = price_quote(1, parts(("P-100", 2), ("P-200", 1)), D("1.5"), CATALOG, RATES,
-                        in_warranty=False, on_site=True)
+    quote = price_quote(1, parts(("P-100", 2), ("P-200", 1)), D("1.5"), CATALOG, RATES, in_warranty=False, on_site=True)
     assert summary(quote) == [
         ("part", "P-100", "Drain pump", D(2), D("120.50"), D("241.00")),
         ("part", "P-200", "Door seal", D(1), D("35.00"), D("35.00")),
@@ -36,9 +38,8 @@ def test_out_of_warranty_on_site():
 
 
 def test_no_on_site_fee_when_not_on_site():
-    quote = price_quote(2, parts(("P-200", 3)), D("0.5"), CATALOG, RATES,
-                        in_warranty=False, on_site=False)
-    assert [l.kind for l in quote.lines] == ["part", "labor"]
+    quote = price_quote(2, parts(("P-200", 3)), D("0.5"), CATALOG, RATES, in_warranty=False, on_site=False)
+    assert [line.kind for line in quote.lines] == ["part", "labor"]
     assert quote.total == D("145.00")  # 3 × 35 + 0.5 × 80
     assert quote.version == 2
 
@@ -46,7 +47,7 @@ def test_no_on_site_fee_when_not_on_site():
 def test_no_fee_line_when_fee_is_zero_and_no_labor_line_without_hours():
     rates = Rates(labor_rate=D("80"), on_site_fee=D("0"), currency="USD")
     quote = price_quote(1, parts(("P-200", 1)), D("0"), CATALOG, rates, in_warranty=False, on_site=True)
-    assert [l.kind for l in quote.lines] == ["part"]
+    assert [line.kind for line in quote.lines] == ["part"]
     assert (quote.total, quote.currency) == (D("35.00"), "USD")
 
 
@@ -65,13 +66,16 @@ def test_in_warranty_keeps_lines_itemized_at_zero():
     assert quote.total == D("0.00") and quote.in_warranty is True
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("2.345", "2.35"),   # half-up, not banker's (2.34)
-    ("2.335", "2.34"),
-    ("2.344", "2.34"),
-    ("0.005", "0.01"),
-    ("10", "10.00"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("2.345", "2.35"),  # half-up, not banker's (2.34)
+        ("2.335", "2.34"),
+        ("2.344", "2.34"),
+        ("0.005", "0.01"),
+        ("10", "10.00"),
+    ],
+)
 def test_money_rounds_half_up(value, expected):
     assert str(money(D(value))) == expected
 
@@ -93,8 +97,15 @@ def test_sub_cent_unit_price_rounded_on_the_amount():
 @pytest.mark.parametrize("in_warranty", [False, True])
 def test_unknown_part_carries_index_and_number(in_warranty):
     with pytest.raises(UnknownPart) as err:
-        price_quote(1, parts(("P-100", 1), ("P-200", 1), ("NOPE-9", 2)), D("1"), CATALOG, RATES,
-                    in_warranty=in_warranty, on_site=False)
+        price_quote(
+            1,
+            parts(("P-100", 1), ("P-200", 1), ("NOPE-9", 2)),
+            D("1"),
+            CATALOG,
+            RATES,
+            in_warranty=in_warranty,
+            on_site=False,
+        )
     assert (err.value.index, err.value.part_number) == (2, "NOPE-9")
     assert isinstance(err.value, ValueError)
     assert "NOPE-9" in str(err.value)

@@ -1,11 +1,12 @@
 """Per-case review metrics from the timeline."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.review import Event, first_at, RESOLUTION_EVENTS, RESPONSE_EVENTS, review_metrics, stage_seconds
+from models.review import RESOLUTION_EVENTS, RESPONSE_EVENTS, Event, first_at, review_metrics, stage_seconds
 
-T0 = datetime(2025, 6, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 
 
 def at(minutes: float) -> datetime:
@@ -48,10 +49,13 @@ def test_stage_seconds_sums_revisits():
 
 
 def test_stage_seconds_sorts_events_and_ignores_same_stage_events():
-    events = [ev(30, "diagnosed", "QUOTE_APPROVAL"), ev(10, "technician_assigned", "DIAGNOSIS"),
-              ev(20, "note", "DIAGNOSIS"), ev(40, "quote_revised", "QUOTE_APPROVAL")]
-    assert stage_seconds(T0, events, at(50)) == {
-        "INTAKE": 600.0, "DIAGNOSIS": 1200.0, "QUOTE_APPROVAL": 1200.0}
+    events = [
+        ev(30, "diagnosed", "QUOTE_APPROVAL"),
+        ev(10, "technician_assigned", "DIAGNOSIS"),
+        ev(20, "note", "DIAGNOSIS"),
+        ev(40, "quote_revised", "QUOTE_APPROVAL"),
+    ]
+    assert stage_seconds(T0, events, at(50)) == {"INTAKE": 600.0, "DIAGNOSIS": 1200.0, "QUOTE_APPROVAL": 1200.0}
 
 
 def test_stage_seconds_without_events_and_clamped_end():
@@ -68,8 +72,18 @@ def test_first_at():
 
 
 def metrics(**overrides):
-    args = dict(created_at=T0, ended_at=at(332), events=TIMELINE, outcome="closed",
-                qc_failures=1, reworks=0, repaired=True, sla_breached=False, csat=5, nps=9)
+    args = dict(
+        created_at=T0,
+        ended_at=at(332),
+        events=TIMELINE,
+        outcome="closed",
+        qc_failures=1,
+        reworks=0,
+        repaired=True,
+        sla_breached=False,
+        csat=5,
+        nps=9,
+    )
     return review_metrics(**(args | overrides)).model_dump()
 
 
@@ -90,14 +104,17 @@ def test_review_metrics_repaired_case():
     }
 
 
-@pytest.mark.parametrize("repaired,qc_failures,reworks,expected", [
-    (True, 0, 0, True),
-    (True, 1, 0, False),
-    (True, 0, 1, False),
-    (True, 2, 1, False),
-    (False, 0, 0, None),   # nothing repaired (remote fix, returned unrepaired, cancelled)
-    (False, 1, 0, None),
-])
+@pytest.mark.parametrize(
+    "repaired,qc_failures,reworks,expected",
+    [
+        (True, 0, 0, True),
+        (True, 1, 0, False),
+        (True, 0, 1, False),
+        (True, 2, 1, False),
+        (False, 0, 0, None),  # nothing repaired (remote fix, returned unrepaired, cancelled)
+        (False, 1, 0, None),
+    ],
+)
 def test_first_time_fix(repaired, qc_failures, reworks, expected):
     assert metrics(repaired=repaired, qc_failures=qc_failures, reworks=reworks)["first_time_fix"] is expected
 
@@ -107,29 +124,39 @@ def test_sla_met(breached, met):
     assert metrics(sla_breached=breached)["sla_met"] is met
 
 
-@pytest.mark.parametrize("kind", ["handover_accepted", "compensation_agreed", "returned_unrepaired",
-                                  "remote_resolved"])
+@pytest.mark.parametrize("kind", ["handover_accepted", "compensation_agreed", "returned_unrepaired", "remote_resolved"])
 def test_resolution_events(kind):
-    events = [ev(5, "technician_assigned", "DIAGNOSIS"), ev(50, kind, "CALLBACK"),
-              ev(90, "handover_accepted", "CALLBACK")]
+    events = [
+        ev(5, "technician_assigned", "DIAGNOSIS"),
+        ev(50, kind, "CALLBACK"),
+        ev(90, "handover_accepted", "CALLBACK"),
+    ]
     assert metrics(events=events)["resolution_seconds"] == 50 * 60.0
 
 
 def test_cancelled_before_any_response():
     events = [ev(1, "triaged", "DISPATCH"), ev(3, "cancelled", "REVIEW")]
-    result = metrics(events=events, ended_at=at(4), outcome="cancelled", repaired=False,
-                     qc_failures=0, csat=None, nps=None)
+    result = metrics(
+        events=events, ended_at=at(4), outcome="cancelled", repaired=False, qc_failures=0, csat=None, nps=None
+    )
     assert result["first_response_seconds"] is None
     assert result["resolution_seconds"] is None
     assert result["total_seconds"] == 240.0
     assert result["stage_seconds"] == {"INTAKE": 60.0, "DISPATCH": 120.0, "REVIEW": 60.0}
     assert (result["outcome"], result["first_time_fix"], result["csat"], result["nps"]) == (
-        "cancelled", None, None, None)
+        "cancelled",
+        None,
+        None,
+        None,
+    )
 
 
 def test_remote_guidance_then_dispatch_counts_as_response():
-    events = [ev(1, "triaged", "REMOTE_GUIDANCE"), ev(7, "remote_guidance", "DISPATCH"),
-              ev(20, "technician_assigned", "DIAGNOSIS")]
+    events = [
+        ev(1, "triaged", "REMOTE_GUIDANCE"),
+        ev(7, "remote_guidance", "DISPATCH"),
+        ev(20, "technician_assigned", "DIAGNOSIS"),
+    ]
     assert metrics(events=events)["first_response_seconds"] == 420.0
 
 

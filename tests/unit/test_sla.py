@@ -1,18 +1,31 @@
 """SLA targets per priority (DESIGN §3), their escalation ladder and what meets them."""
+
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from models.calendar import Calendar
 from models.events import EventType
-from models.sla import (AUDIENCE, DEFAULT_SLA_MINUTES, LADDER, PAUSABLE, WAITING_ON_CUSTOMER, Rung, Target,
-                        budget_seconds, case_escalation, met_by, raised, rung_times)
+from models.sla import (
+    AUDIENCE,
+    DEFAULT_SLA_MINUTES,
+    LADDER,
+    PAUSABLE,
+    WAITING_ON_CUSTOMER,
+    Rung,
+    Target,
+    budget_seconds,
+    case_escalation,
+    met_by,
+    raised,
+    rung_times,
+)
 from models.stages import Stage
 
 ALWAYS = Calendar(round_the_clock=True)
 
-START = datetime(2025, 6, 1, 8, 0, tzinfo=timezone.utc)
+START = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 
 # DESIGN §3: assigned / diagnosis started / resolved
@@ -26,8 +39,7 @@ DESIGN = {
 
 def deadlines(priority, table, scale):
     """Each target's 100 % rung on a round-the-clock calendar."""
-    return {t: rung_times(ALWAYS, START, budget_seconds(priority, t, table, scale), 0)[Rung.BREACH]
-            for t in Target}
+    return {t: rung_times(ALWAYS, START, budget_seconds(priority, t, table, scale), 0)[Rung.BREACH] for t in Target}
 
 
 @pytest.mark.parametrize("priority", ["P1", "P2", "P3", "P4"])
@@ -40,24 +52,30 @@ def test_deadlines_match_design(priority, scale):
     assert result[Target.RESOLVED] == START + resolved * scale
 
 
-@pytest.mark.parametrize("priority,assigned,diagnosis,resolved", [
-    # at scale 0.001, in seconds
-    ("P1", 0.9, 7.2, 86.4),
-    ("P2", 3.6, 28.8, 129.6),
-    ("P3", 14.4, 86.4, 172.8),
-    ("P4", 86.4, 259.2, 432.0),
-])
+@pytest.mark.parametrize(
+    "priority,assigned,diagnosis,resolved",
+    [
+        # at scale 0.001, in seconds
+        ("P1", 0.9, 7.2, 86.4),
+        ("P2", 3.6, 28.8, 129.6),
+        ("P3", 14.4, 86.4, 172.8),
+        ("P4", 86.4, 259.2, 432.0),
+    ],
+)
 def test_deadlines_at_scale_0_001_literal(priority, assigned, diagnosis, resolved):
     result = deadlines(priority, DEFAULT_SLA_MINUTES, 0.001)
     assert [(result[t] - START).total_seconds() for t in Target] == pytest.approx(
-        [assigned, diagnosis, resolved], abs=1e-6)
+        [assigned, diagnosis, resolved], abs=1e-6
+    )
 
 
 def test_custom_table():
     table = {"P3": {"assigned": 10, "diagnosis_started": 20, "resolved": 30}}
-    assert deadlines("P3", table, 2) == {Target.ASSIGNED: START + timedelta(minutes=20),
-                                         Target.DIAGNOSIS_STARTED: START + timedelta(minutes=40),
-                                         Target.RESOLVED: START + timedelta(minutes=60)}
+    assert deadlines("P3", table, 2) == {
+        Target.ASSIGNED: START + timedelta(minutes=20),
+        Target.DIAGNOSIS_STARTED: START + timedelta(minutes=40),
+        Target.RESOLVED: START + timedelta(minutes=60),
+    }
 
 
 def test_unknown_priority_raises():
@@ -67,8 +85,11 @@ def test_unknown_priority_raises():
 
 def test_the_ladder_is_75_100_150_percent():
     times = rung_times(ALWAYS, START, 3600, 0)
-    assert times == {Rung.WARN: START + timedelta(minutes=45), Rung.BREACH: START + H,
-                     Rung.RAISE: START + timedelta(minutes=90)}
+    assert times == {
+        Rung.WARN: START + timedelta(minutes=45),
+        Rung.BREACH: START + H,
+        Rung.RAISE: START + timedelta(minutes=90),
+    }
     assert list(LADDER) == [Rung.WARN, Rung.BREACH, Rung.RAISE]
     assert AUDIENCE == {Rung.WARN: "assignee", Rung.BREACH: "supervisor", Rung.RAISE: "manager"}
 
@@ -79,7 +100,7 @@ def test_paused_service_time_pushes_every_rung_back():
 
 
 def test_rungs_on_business_hours_skip_the_night():
-    monday_9 = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
+    monday_9 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
     times = rung_times(Calendar(), monday_9, 8 * 3600, 0)  # 8 open hours
     assert times[Rung.WARN] == monday_9 + 6 * H
     assert times[Rung.BREACH] == monday_9 + 8 * H
@@ -98,14 +119,17 @@ class Clock:
     breached_at: datetime | None = None
 
 
-@pytest.mark.parametrize("targets,expected", [
-    ([], (0, False)),
-    ([Clock(1)], (1, False)),
-    ([Clock(1, met_at=START)], (0, False)),                                   # met in time: drops out
-    ([Clock(2, met_at=START, breached_at=START), Clock(1)], (2, True)),       # met late: keeps its breach
-    ([Clock(3, breached_at=START), Clock(1)], (3, True)),
-    ([Clock(0), Clock(0)], (0, False)),
-])
+@pytest.mark.parametrize(
+    "targets,expected",
+    [
+        ([], (0, False)),
+        ([Clock(1)], (1, False)),
+        ([Clock(1, met_at=START)], (0, False)),  # met in time: drops out
+        ([Clock(2, met_at=START, breached_at=START), Clock(1)], (2, True)),  # met late: keeps its breach
+        ([Clock(3, breached_at=START), Clock(1)], (3, True)),
+        ([Clock(0), Clock(0)], (0, False)),
+    ],
+)
 def test_case_escalation(targets, expected):
     assert case_escalation(targets) == expected
 
@@ -115,20 +139,23 @@ def test_waiting_on_the_customer_pauses_only_resolution():
     assert WAITING_ON_CUSTOMER == {Stage.QUOTE_APPROVAL, Stage.HANDOVER}
 
 
-@pytest.mark.parametrize("event,targets", [
-    (EventType.TECHNICIAN_ASSIGNED, (Target.ASSIGNED,)),
-    (EventType.DIAGNOSED, (Target.DIAGNOSIS_STARTED,)),
-    (EventType.HANDOVER_ACCEPTED, (Target.RESOLVED,)),
-    (EventType.RETURNED_UNREPAIRED, (Target.RESOLVED,)),
-    (EventType.COMPENSATION_AGREED, (Target.RESOLVED,)),
-    (EventType.REMOTE_RESOLVED, (Target.ASSIGNED, Target.DIAGNOSIS_STARTED, Target.RESOLVED)),
-    (EventType.HANDOVER_REFUSED, ()),
-    (EventType.TECHNICIAN_REASSIGNED, ()),
-    (EventType.REPAIRED, ()),
-    (EventType.QC_PASSED, ()),
-    (EventType.CALLBACK_REACHED, ()),
-    (EventType.REMOTE_GUIDANCE, ()),
-])
+@pytest.mark.parametrize(
+    "event,targets",
+    [
+        (EventType.TECHNICIAN_ASSIGNED, (Target.ASSIGNED,)),
+        (EventType.DIAGNOSED, (Target.DIAGNOSIS_STARTED,)),
+        (EventType.HANDOVER_ACCEPTED, (Target.RESOLVED,)),
+        (EventType.RETURNED_UNREPAIRED, (Target.RESOLVED,)),
+        (EventType.COMPENSATION_AGREED, (Target.RESOLVED,)),
+        (EventType.REMOTE_RESOLVED, (Target.ASSIGNED, Target.DIAGNOSIS_STARTED, Target.RESOLVED)),
+        (EventType.HANDOVER_REFUSED, ()),
+        (EventType.TECHNICIAN_REASSIGNED, ()),
+        (EventType.REPAIRED, ()),
+        (EventType.QC_PASSED, ()),
+        (EventType.CALLBACK_REACHED, ()),
+        (EventType.REMOTE_GUIDANCE, ()),
+    ],
+)
 def test_met_by(event, targets):
     assert met_by(event) == targets
 

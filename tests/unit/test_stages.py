@@ -1,13 +1,36 @@
 """The stage machine: which action is allowed where, and where each outcome leads."""
+
 import pytest
+from temporalio.exceptions import ApplicationError
 
 from models.stages import (
-    ACTION_STAGES, CANCELLABLE, OPEN, TERMINAL, TRANSITIONS, Action, IllegalTransition, Stage,
-    after_assignment, after_callback, after_callback_unreachable, after_cancel, after_diagnosis, after_handover,
-    after_intake, after_qc, after_quote_decision, after_repair, after_review,
-    after_remote_guidance, after_triage, allowed, can_move, move, require, status_of,
+    ACTION_STAGES,
+    CANCELLABLE,
+    OPEN,
+    TERMINAL,
+    TRANSITIONS,
+    Action,
+    IllegalTransition,
+    Stage,
+    after_assignment,
+    after_callback,
+    after_callback_unreachable,
+    after_cancel,
+    after_diagnosis,
+    after_handover,
+    after_intake,
+    after_qc,
+    after_quote_decision,
+    after_remote_guidance,
+    after_repair,
+    after_review,
+    after_triage,
+    allowed,
+    can_move,
+    move,
+    require,
+    status_of,
 )
-from temporalio.exceptions import ApplicationError
 
 ALL_PAIRS = [(a, s) for a in Action for s in Stage]
 
@@ -20,20 +43,50 @@ EXPECTED_ACTION_STAGES = {
     Action.QC: {Stage.QC},
     Action.HANDOVER: {Stage.HANDOVER},
     Action.CALLBACK: {Stage.CALLBACK},
-    Action.CANCEL: {Stage.INTAKE, Stage.TRIAGE, Stage.REMOTE_GUIDANCE, Stage.DISPATCH,
-                    Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC,
-                    Stage.HANDOVER, Stage.CALLBACK},
+    Action.CANCEL: {
+        Stage.INTAKE,
+        Stage.TRIAGE,
+        Stage.REMOTE_GUIDANCE,
+        Stage.DISPATCH,
+        Stage.DIAGNOSIS,
+        Stage.QUOTE_APPROVAL,
+        Stage.REPAIR,
+        Stage.QC,
+        Stage.HANDOVER,
+        Stage.CALLBACK,
+    },
     Action.REASSIGNMENT: {Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC, Stage.HANDOVER},
-    Action.SLA_EXTENSION: {Stage.INTAKE, Stage.TRIAGE, Stage.REMOTE_GUIDANCE, Stage.DISPATCH,
-                           Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC,
-                           Stage.HANDOVER, Stage.CALLBACK},
+    Action.SLA_EXTENSION: {
+        Stage.INTAKE,
+        Stage.TRIAGE,
+        Stage.REMOTE_GUIDANCE,
+        Stage.DISPATCH,
+        Stage.DIAGNOSIS,
+        Stage.QUOTE_APPROVAL,
+        Stage.REPAIR,
+        Stage.QC,
+        Stage.HANDOVER,
+        Stage.CALLBACK,
+    },
 }
 
 
 def test_wire_values_match_design():
     assert [s.value for s in Stage] == [
-        "INTAKE", "TRIAGE", "REMOTE_GUIDANCE", "DISPATCH", "DIAGNOSIS", "QUOTE_APPROVAL",
-        "REPAIR", "QC", "HANDOVER", "CALLBACK", "REVIEW", "CLOSED", "CANCELLED"]
+        "INTAKE",
+        "TRIAGE",
+        "REMOTE_GUIDANCE",
+        "DISPATCH",
+        "DIAGNOSIS",
+        "QUOTE_APPROVAL",
+        "REPAIR",
+        "QC",
+        "HANDOVER",
+        "CALLBACK",
+        "REVIEW",
+        "CLOSED",
+        "CANCELLED",
+    ]
     assert TERMINAL == {Stage.CLOSED, Stage.CANCELLED}
     assert OPEN == set(Stage) - {Stage.CLOSED, Stage.CANCELLED}
 
@@ -75,29 +128,35 @@ def test_terminal_stages_have_no_transitions(stage):
     assert not any(allowed(a, stage) for a in Action)
 
 
-@pytest.mark.parametrize("frm,to", [
-    (Stage.INTAKE, Stage.TRIAGE),
-    (Stage.DISPATCH, Stage.DIAGNOSIS),  # assignment
-    (Stage.REPAIR, Stage.QC),  # repair recorded
-    (Stage.QUOTE_APPROVAL, Stage.QUOTE_APPROVAL),  # re-diagnosis, new quote version
-    (Stage.CALLBACK, Stage.CALLBACK),  # not reached, still open
-])
+@pytest.mark.parametrize(
+    "frm,to",
+    [
+        (Stage.INTAKE, Stage.TRIAGE),
+        (Stage.DISPATCH, Stage.DIAGNOSIS),  # assignment
+        (Stage.REPAIR, Stage.QC),  # repair recorded
+        (Stage.QUOTE_APPROVAL, Stage.QUOTE_APPROVAL),  # re-diagnosis, new quote version
+        (Stage.CALLBACK, Stage.CALLBACK),  # not reached, still open
+    ],
+)
 def test_fixed_moves_are_legal(frm, to):
     assert can_move(frm, to)
 
 
-@pytest.mark.parametrize("frm,to", [
-    (Stage.INTAKE, Stage.DISPATCH),
-    (Stage.TRIAGE, Stage.DIAGNOSIS),
-    (Stage.DISPATCH, Stage.REPAIR),
-    (Stage.DIAGNOSIS, Stage.HANDOVER),
-    (Stage.REPAIR, Stage.HANDOVER),  # QC can't be skipped
-    (Stage.QC, Stage.CALLBACK),
-    (Stage.HANDOVER, Stage.CLOSED),
-    (Stage.CALLBACK, Stage.CLOSED),
-    (Stage.REVIEW, Stage.REPAIR),
-    (Stage.INTAKE, Stage.CANCELLED),  # cancel goes through REVIEW first
-])
+@pytest.mark.parametrize(
+    "frm,to",
+    [
+        (Stage.INTAKE, Stage.DISPATCH),
+        (Stage.TRIAGE, Stage.DIAGNOSIS),
+        (Stage.DISPATCH, Stage.REPAIR),
+        (Stage.DIAGNOSIS, Stage.HANDOVER),
+        (Stage.REPAIR, Stage.HANDOVER),  # QC can't be skipped
+        (Stage.QC, Stage.CALLBACK),
+        (Stage.HANDOVER, Stage.CLOSED),
+        (Stage.CALLBACK, Stage.CLOSED),
+        (Stage.REVIEW, Stage.REPAIR),
+        (Stage.INTAKE, Stage.CANCELLED),  # cancel goes through REVIEW first
+    ],
+)
 def test_illegal_moves(frm, to):
     assert not can_move(frm, to)
 
@@ -134,8 +193,7 @@ OUTCOMES = [
 ]
 
 
-@pytest.mark.parametrize("fn,args,source,expected", OUTCOMES,
-                         ids=[f"{o[0].__name__}{o[1]}@{o[2]}" for o in OUTCOMES])
+@pytest.mark.parametrize("fn,args,source,expected", OUTCOMES, ids=[f"{o[0].__name__}{o[1]}@{o[2]}" for o in OUTCOMES])
 def test_after_outcomes_are_legal_moves(fn, args, source, expected):
     to = fn(*args)
     assert to is expected
@@ -167,6 +225,7 @@ def test_the_table_has_the_moves_the_lifecycle_needs_and_no_other():
 
 def test_after_triage_accepts_the_enum():
     from models.domain import ServiceMode
+
     assert after_triage(ServiceMode.REMOTE) is Stage.REMOTE_GUIDANCE
     assert after_triage(ServiceMode.ON_SITE) is Stage.DISPATCH
 
@@ -180,15 +239,19 @@ def test_every_stage_reachable_and_every_open_stage_can_finish():
                     seen.add(nxt)
                     todo.append(nxt)
         return seen
+
     assert reach(Stage.INTAKE) == set(Stage)
     for stage in OPEN:
         assert {Stage.CLOSED, Stage.CANCELLED} <= reach(stage)
 
 
-@pytest.mark.parametrize("stage,status", [
-    *[(s, "open") for s in sorted(OPEN)],
-    (Stage.CLOSED, "closed"),
-    (Stage.CANCELLED, "cancelled"),
-])
+@pytest.mark.parametrize(
+    "stage,status",
+    [
+        *[(s, "open") for s in sorted(OPEN)],
+        (Stage.CLOSED, "closed"),
+        (Stage.CANCELLED, "cancelled"),
+    ],
+)
 def test_status_of(stage, status):
     assert status_of(stage) == status

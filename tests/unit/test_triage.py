@@ -1,4 +1,5 @@
 """Triage: warranty, repeat repair, priority and service mode."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -10,25 +11,42 @@ RULES = TriageRules()
 TODAY = date(2025, 6, 15)
 
 
-def intake(category="washer", *, purchase=date(2025, 1, 1), severity="functional",
-           safety=False, tier="standard", service_mode=None) -> Intake:
-    return Intake.model_validate({
-        "channel": "phone",
-        "customer": {"name": "Li Lei", "phone": "+86 138-0013-8000", "tier": tier},
-        "product": {"category": category, "model": "M1", "serial_number": "SN-0001",
-                    "purchase_date": purchase.isoformat()},
-        "fault": {"description": "does not start", "safety_hazard": safety, "severity": severity},
-        "service_mode": service_mode,
-    })
+def intake(
+    category="washer",
+    *,
+    purchase=date(2025, 1, 1),
+    severity="functional",
+    safety=False,
+    tier="standard",
+    service_mode=None,
+) -> Intake:
+    return Intake.model_validate(
+        {
+            "channel": "phone",
+            "customer": {"name": "Li Lei", "phone": "+86 138-0013-8000", "tier": tier},
+            "product": {
+                "category": category,
+                "model": "M1",
+                "serial_number": "SN-0001",
+                "purchase_date": purchase.isoformat(),
+            },
+            "fault": {"description": "does not start", "safety_hazard": safety, "severity": severity},
+            "service_mode": service_mode,
+        }
+    )
 
 
 # ---- warranty -------------------------------------------------------------------
 
-@pytest.mark.parametrize("today,expected", [
-    (date(2025, 3, 10), Warranty.IN),   # exactly purchase + 12 months: still covered
-    (date(2025, 3, 9), Warranty.IN),
-    (date(2025, 3, 11), Warranty.OUT),  # the day after
-])
+
+@pytest.mark.parametrize(
+    "today,expected",
+    [
+        (date(2025, 3, 10), Warranty.IN),  # exactly purchase + 12 months: still covered
+        (date(2025, 3, 9), Warranty.IN),
+        (date(2025, 3, 11), Warranty.OUT),  # the day after
+    ],
+)
 def test_warranty_boundary(today, expected):
     result = triage(intake(purchase=date(2024, 3, 10)), today, None, RULES)
     assert result.warranty is expected
@@ -39,15 +57,19 @@ def test_warranty_boundary(today, expected):
         assert "purchase warranty ended 2025-03-10" in result.reasons
 
 
-@pytest.mark.parametrize("category,today,expected", [
-    ("tv", date(2026, 3, 10), Warranty.IN),      # 24 months for tv
-    ("tv", date(2026, 3, 11), Warranty.OUT),
-    ("washer", date(2025, 3, 11), Warranty.OUT),  # others keep the 12-month default
-])
+@pytest.mark.parametrize(
+    "category,today,expected",
+    [
+        ("tv", date(2026, 3, 10), Warranty.IN),  # 24 months for tv
+        ("tv", date(2026, 3, 11), Warranty.OUT),
+        ("washer", date(2025, 3, 11), Warranty.OUT),  # others keep the 12-month default
+    ],
+)
 def test_per_category_warranty_override(category, today, expected):
     rules = TriageRules(warranty_months={"tv": 24})
     assert warranty_end(date(2024, 3, 10), category, rules) == (
-        date(2026, 3, 10) if category == "tv" else date(2025, 3, 10))
+        date(2026, 3, 10) if category == "tv" else date(2025, 3, 10)
+    )
     assert triage(intake(category, purchase=date(2024, 3, 10)), today, None, rules).warranty is expected
 
 
@@ -56,15 +78,18 @@ def test_default_months_configurable():
     assert warranty_end(date(2025, 1, 15), "washer", rules) == date(2025, 7, 15)
 
 
-@pytest.mark.parametrize("day,months,expected", [
-    (date(2025, 1, 31), 1, date(2025, 2, 28)),
-    (date(2024, 1, 31), 1, date(2024, 2, 29)),   # leap year
-    (date(2024, 2, 29), 12, date(2025, 2, 28)),
-    (date(2025, 3, 31), 1, date(2025, 4, 30)),
-    (date(2025, 11, 15), 2, date(2026, 1, 15)),  # year roll-over
-    (date(2025, 12, 31), 12, date(2026, 12, 31)),
-    (date(2025, 5, 20), 0, date(2025, 5, 20)),
-])
+@pytest.mark.parametrize(
+    "day,months,expected",
+    [
+        (date(2025, 1, 31), 1, date(2025, 2, 28)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),  # leap year
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+        (date(2025, 3, 31), 1, date(2025, 4, 30)),
+        (date(2025, 11, 15), 2, date(2026, 1, 15)),  # year roll-over
+        (date(2025, 12, 31), 12, date(2026, 12, 31)),
+        (date(2025, 5, 20), 0, date(2025, 5, 20)),
+    ],
+)
 def test_add_months_clamps_to_month_end(day, months, expected):
     assert add_months(day, months) == expected
 
@@ -77,6 +102,7 @@ def test_month_end_clamping_in_triage():
 
 
 # ---- repeat repair ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("days_since,is_repeat", [(0, True), (89, True), (90, True), (91, False)])
 def test_repeat_repair_window(days_since, is_repeat):
@@ -110,25 +136,38 @@ def test_repaired_part_window_configurable():
 
 # ---- priority -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs,priority,reason", [
-    ({"safety": True}, Priority.P1, "safety hazard"),
-    ({"category": "fridge", "severity": "total_failure"}, Priority.P1,
-     "total failure of a critical appliance (fridge)"),
-    ({"category": "air_conditioner", "severity": "total_failure"}, Priority.P1,
-     "total failure of a critical appliance (air_conditioner)"),
-    ({"category": "tv", "severity": "total_failure"}, Priority.P3, None),
-    ({"category": "fridge", "severity": "functional"}, Priority.P3, None),
-    ({"tier": "vip"}, Priority.P2, "VIP customer"),
-    ({"severity": "cosmetic"}, Priority.P4, "cosmetic issue"),
-    ({"severity": "consultation"}, Priority.P4, "consultation issue"),
-    ({}, Priority.P3, None),
-    # precedence
-    ({"safety": True, "tier": "vip"}, Priority.P1, "safety hazard"),
-    ({"safety": True, "severity": "cosmetic"}, Priority.P1, "safety hazard"),
-    ({"category": "fridge", "severity": "total_failure", "tier": "vip"}, Priority.P1,
-     "total failure of a critical appliance (fridge)"),
-    ({"tier": "vip", "severity": "cosmetic"}, Priority.P2, "VIP customer"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs,priority,reason",
+    [
+        ({"safety": True}, Priority.P1, "safety hazard"),
+        (
+            {"category": "fridge", "severity": "total_failure"},
+            Priority.P1,
+            "total failure of a critical appliance (fridge)",
+        ),
+        (
+            {"category": "air_conditioner", "severity": "total_failure"},
+            Priority.P1,
+            "total failure of a critical appliance (air_conditioner)",
+        ),
+        ({"category": "tv", "severity": "total_failure"}, Priority.P3, None),
+        ({"category": "fridge", "severity": "functional"}, Priority.P3, None),
+        ({"tier": "vip"}, Priority.P2, "VIP customer"),
+        ({"severity": "cosmetic"}, Priority.P4, "cosmetic issue"),
+        ({"severity": "consultation"}, Priority.P4, "consultation issue"),
+        ({}, Priority.P3, None),
+        # precedence
+        ({"safety": True, "tier": "vip"}, Priority.P1, "safety hazard"),
+        ({"safety": True, "severity": "cosmetic"}, Priority.P1, "safety hazard"),
+        (
+            {"category": "fridge", "severity": "total_failure", "tier": "vip"},
+            Priority.P1,
+            "total failure of a critical appliance (fridge)",
+        ),
+        ({"tier": "vip", "severity": "cosmetic"}, Priority.P2, "VIP customer"),
+    ],
+)
 def test_priority(kwargs, priority, reason):
     result = triage(intake(**kwargs), TODAY, None, RULES)
     assert result.priority is priority
@@ -157,26 +196,33 @@ def test_critical_categories_configurable():
 
 # ---- service mode -------------------------------------------------------------------
 
-@pytest.mark.parametrize("category,severity,mode", [
-    ("phone", "functional", ServiceMode.CARRY_IN),
-    ("laptop", "total_failure", ServiceMode.CARRY_IN),
-    ("washer", "functional", ServiceMode.ON_SITE),
-    ("fridge", "functional", ServiceMode.ON_SITE),
-    ("air_conditioner", "cosmetic", ServiceMode.ON_SITE),
-    ("tv", "functional", ServiceMode.ON_SITE),
-    ("washer", "consultation", ServiceMode.REMOTE),
-    ("phone", "consultation", ServiceMode.REMOTE),
-])
+
+@pytest.mark.parametrize(
+    "category,severity,mode",
+    [
+        ("phone", "functional", ServiceMode.CARRY_IN),
+        ("laptop", "total_failure", ServiceMode.CARRY_IN),
+        ("washer", "functional", ServiceMode.ON_SITE),
+        ("fridge", "functional", ServiceMode.ON_SITE),
+        ("air_conditioner", "cosmetic", ServiceMode.ON_SITE),
+        ("tv", "functional", ServiceMode.ON_SITE),
+        ("washer", "consultation", ServiceMode.REMOTE),
+        ("phone", "consultation", ServiceMode.REMOTE),
+    ],
+)
 def test_default_service_mode(category, severity, mode):
     assert triage(intake(category, severity=severity), TODAY, None, RULES).service_mode is mode
 
 
-@pytest.mark.parametrize("category,severity,explicit", [
-    ("washer", "functional", "mail_in"),
-    ("phone", "functional", "on_site"),
-    ("fridge", "consultation", "on_site"),
-    ("tv", "functional", "remote"),
-])
+@pytest.mark.parametrize(
+    "category,severity,explicit",
+    [
+        ("washer", "functional", "mail_in"),
+        ("phone", "functional", "on_site"),
+        ("fridge", "consultation", "on_site"),
+        ("tv", "functional", "remote"),
+    ],
+)
 def test_explicit_service_mode_wins(category, severity, explicit):
     result = triage(intake(category, severity=severity, service_mode=explicit), TODAY, None, RULES)
     assert result.service_mode is ServiceMode(explicit)

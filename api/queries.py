@@ -1,0 +1,244 @@
+"""The API's read queries: cases as it shows them, from what the activities recorded in
+PostgreSQL (the API never writes case state)."""
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas import (
+    AtRiskItem,
+    CallbackView,
+    CaseSummary,
+    CaseView,
+    CustomerView,
+    DiagnosisView,
+    FaultView,
+    HandoverView,
+    ProductView,
+    QcView,
+    QuoteLineView,
+    QuoteView,
+    RepairView,
+    SlaTargetView,
+    SlaView,
+    TimelineEventView,
+)
+from models.tables import (
+    CallbackRow,
+    CaseRow,
+    CustomerRow,
+    DeviceRow,
+    DiagnosisRow,
+    HandoverRow,
+    QcRow,
+    QuoteLineRow,
+    QuoteRow,
+    RepairRow,
+    SlaTargetRow,
+    TimelineEventRow,
+)
+
+
+async def _latest(session: AsyncSession, record: Any, order: Any, case_id: str) -> Any:
+    return await session.scalar(select(record).where(record.case_id == case_id).order_by(order.desc()).limit(1))
+
+
+def sla_status(target: SlaTargetRow) -> str:
+    if target.breached_at is not None:
+        return "breached"  # a late finish keeps the breach on record
+    return "met" if target.met_at is not None else "pending"
+
+
+def sla_target_view(t: SlaTargetRow) -> SlaTargetView:
+    return SlaTargetView(
+        deadline=t.deadline,
+        warn_at=t.warn_at,
+        escalate_at=t.escalate_at,
+        met_at=t.met_at,
+        breached_at=t.breached_at,
+        status=sla_status(t),
+        level=t.level,
+        calendar=t.calendar,
+        paused=t.paused_at is not None,
+        paused_seconds=t.paused_seconds,
+        extended_seconds=t.extended_seconds,
+    )
+
+
+async def case_view(session: AsyncSession, case_id: str) -> CaseView | None:
+    found = (
+        await session.execute(
+            select(CaseRow, CustomerRow, DeviceRow)
+            .join(CustomerRow, CustomerRow.id == CaseRow.customer_id)
+            .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
+            .where(CaseRow.case_id == case_id)
+        )
+    ).first()
+    if found is None:
+        return None
+    case, customer, device = found
+
+    diagnosis = await _latest(session, DiagnosisRow, DiagnosisRow.seq, case_id)
+    repair = await _latest(session, RepairRow, RepairRow.seq, case_id)
+    handover = await _latest(session, HandoverRow, HandoverRow.seq, case_id)
+    callback = await _latest(session, CallbackRow, CallbackRow.seq, case_id)
+    quote = await _latest(session, QuoteRow, QuoteRow.version, case_id)
+    lines = (
+        []
+        if quote is None
+        else list(
+            await session.scalars(
+                select(QuoteLineRow).where(QuoteLineRow.quote_id == quote.id).order_by(QuoteLineRow.line_no)
+            )
+        )
+    )
+    qc = (
+        await session.execute(
+            select(QcRow, func.count().filter(~QcRow.passed).over())
+            .where(QcRow.case_id == case_id)
+            .order_by(QcRow.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    targets = list(await session.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id == case_id)))
+
+    sla_targets = {t.target: sla_target_view(t) for t in targets}
+    running = [t.deadline for t in targets if t.met_at is None and t.breached_at is None and t.paused_at is None]
+    return CaseView(
+        case_id=case.case_id,
+        status=case.status,
+        stage=case.stage,
+        priority=case.priority,
+        channel=case.channel,
+        warranty=case.warranty,
+        service_mode=case.service_mode,
+        repeat_of=case.repeat_of,
+        technician_id=case.technician_id,
+        # contact and device details as they are now; the fault as reported for this case
+        customer=CustomerView.model_validate(customer),
+        product=ProductView.model_validate(device),
+        fault=FaultView.model_validate(case.intake["fault"]),
+        diagnosis=DiagnosisView.model_validate(diagnosis) if diagnosis else None,
+        quote=QuoteView.model_validate({**_columns(quote), "lines": [QuoteLineView.model_validate(x) for x in lines]})
+        if quote
+        else None,
+        repair=RepairView.model_validate(repair) if repair else None,
+        qc=QcView.model_validate({**_columns(qc[0]), "failures": qc[1]}) if qc else None,
+        handover=HandoverView.model_validate(handover) if handover else None,
+        callback=CallbackView.model_validate(callback) if callback else None,
+        sla=SlaView(
+            targets=sla_targets,
+            breached=case.sla_breached or any(t.status == "breached" for t in sla_targets.values()),
+            escalation_level=case.escalation_level,
+            next_deadline=min(running, default=None),
+        ),
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        closed_at=case.closed_at,
+    )
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
+
+# ---- lists ---------------------------------------------------------------------
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(created_at: datetime, case_id: str) -> str:
+    raw = json.dumps([created_at.isoformat(), case_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, case_id = json.loads(raw)
+        when = datetime.fromisoformat(at)
+        if when.tzinfo is None or not isinstance(case_id, str):
+            raise ValueError
+        return when, case_id
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as err:
+        raise BadCursor("invalid cursor") from err
+
+
+def summary_query() -> Select:
+    return (
+        select(
+            CaseRow.case_id,
+            CaseRow.status,
+            CaseRow.stage,
+            CaseRow.priority,
+            CaseRow.channel,
+            CaseRow.warranty,
+            DeviceRow.category.label("product_category"),
+            DeviceRow.serial_number,
+            CustomerRow.name.label("customer_name"),
+            CaseRow.technician_id,
+            CaseRow.sla_breached,
+            CaseRow.created_at,
+            CaseRow.updated_at,
+        )
+        .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
+        .join(CustomerRow, CustomerRow.id == CaseRow.customer_id)
+    )
+
+
+async def case_page(
+    session: AsyncSession, filters: dict[str, Any], limit: int, cursor: str | None
+) -> tuple[list[CaseSummary], str | None]:
+    """Newest first, by (created_at, case_id), so pages stay stable while cases arrive."""
+    query = summary_query()
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(CaseRow, column) == value)
+    if cursor:
+        query = query.where(tuple_(CaseRow.created_at, CaseRow.case_id) < decode_cursor(cursor))
+    rows = (
+        await session.execute(query.order_by(CaseRow.created_at.desc(), CaseRow.case_id.desc()).limit(limit + 1))
+    ).all()
+    items = [CaseSummary.model_validate(row._mapping) for row in rows[:limit]]
+    more = len(rows) > limit
+    return items, encode_cursor(items[-1].created_at, items[-1].case_id) if more else None
+
+
+async def timeline(session: AsyncSession, case_id: str) -> list[TimelineEventView]:
+    events = await session.scalars(
+        select(TimelineEventRow)
+        .where(TimelineEventRow.case_id == case_id)
+        .order_by(TimelineEventRow.at, TimelineEventRow.id)
+    )
+    return [TimelineEventView.model_validate(e) for e in events]
+
+
+async def at_risk(session: AsyncSession, now: datetime, limit: int) -> list[AtRiskItem]:
+    """Running SLA clocks of open cases, the least time left first: each case once, by its
+    most urgent unmet target (a breached one stays listed, with negative time left)."""
+    urgent = (
+        select(
+            SlaTargetRow.case_id,
+            SlaTargetRow.target,
+            SlaTargetRow.deadline,
+            SlaTargetRow.level,
+            CaseRow.stage,
+            CaseRow.priority,
+            CaseRow.technician_id,
+            CaseRow.escalation_level,
+        )
+        .join(CaseRow, CaseRow.case_id == SlaTargetRow.case_id)
+        .where(CaseRow.status == "open", SlaTargetRow.met_at.is_(None), SlaTargetRow.paused_at.is_(None))
+        .distinct(SlaTargetRow.case_id)
+        .order_by(SlaTargetRow.case_id, SlaTargetRow.deadline, SlaTargetRow.target)
+        .subquery()
+    )
+    rows = (await session.execute(select(urgent).order_by(urgent.c.deadline, urgent.c.case_id).limit(limit))).all()
+    return [AtRiskItem(**row._mapping, seconds_left=(row.deadline - now).total_seconds()) for row in rows]

@@ -1,0 +1,1 @@
+"""Reference data every deployment starts from: the parts price list and the technicians."""

@@ -1,0 +1,83 @@
+"""The sample catalog: parts with their prices, per category, and the technicians with
+their skills and regions. Pure data."""
+
+from models.domain import Category
+
+CURRENCY = "CNY"
+
+# part number -> (name, unit price in CNY), per category
+PARTS: dict[Category, dict[str, tuple[str, str]]] = {
+    Category.WASHER: {
+        "WSH-DRAIN-PUMP": ("Drain pump", "168.00"),
+        "WSH-DOOR-SEAL": ("Door seal gasket", "126.00"),
+        "WSH-DOOR-LOCK": ("Door lock assembly", "98.00"),
+        "WSH-INLET-VALVE": ("Water inlet valve", "85.00"),
+        "WSH-DRIVE-BELT": ("Drive belt", "58.00"),
+        "WSH-DRUM-BEARING": ("Drum bearing and seal kit", "195.00"),
+        "WSH-MAIN-PCB": ("Main control board", "420.00"),
+        "WSH-MOTOR": ("Direct-drive motor", "680.00"),
+    },
+    Category.FRIDGE: {
+        "FRG-COMPRESSOR": ("Compressor", "980.00"),
+        "FRG-THERMOSTAT": ("Thermostat", "75.00"),
+        "FRG-TEMP-SENSOR": ("Temperature sensor", "45.00"),
+        "FRG-DEFROST-HEATER": ("Defrost heater", "110.00"),
+        "FRG-EVAP-FAN": ("Evaporator fan motor", "135.00"),
+        "FRG-DOOR-GASKET": ("Door gasket", "120.00"),
+        "FRG-MAIN-PCB": ("Main control board", "460.00"),
+    },
+    Category.AIR_CONDITIONER: {
+        "AC-COMPRESSOR": ("Inverter compressor", "1580.00"),
+        "AC-CAPACITOR": ("Run capacitor", "48.00"),
+        "AC-FAN-MOTOR": ("Outdoor fan motor", "320.00"),
+        "AC-PCB-INDOOR": ("Indoor unit control board", "380.00"),
+        "AC-EXP-VALVE": ("Electronic expansion valve", "260.00"),
+        "AC-DRAIN-PUMP": ("Condensate drain pump", "145.00"),
+        "AC-R32-KG": ("R32 refrigerant recharge, per kg", "150.00"),
+        "AC-REMOTE": ("Remote control", "60.00"),
+    },
+    Category.TV: {
+        "TV-PANEL-55": ("55-inch display panel", "2380.00"),
+        "TV-MAIN-BOARD": ("Main board", "560.00"),
+        "TV-POWER-BOARD": ("Power supply board", "320.00"),
+        "TV-TCON": ("T-con board", "240.00"),
+        "TV-LED-STRIP": ("LED backlight strip set", "260.00"),
+        "TV-REMOTE": ("Voice remote control", "89.00"),
+    },
+    Category.PHONE: {
+        "PHN-SCREEN": ("OLED screen assembly", "1199.00"),
+        "PHN-BATTERY": ("Battery", "269.00"),
+        "PHN-CHARGE-PORT": ("Charging port flex cable", "159.00"),
+        "PHN-REAR-CAMERA": ("Rear camera module", "599.00"),
+        "PHN-BACK-GLASS": ("Back glass", "329.00"),
+        "PHN-SPEAKER": ("Loudspeaker", "119.00"),
+    },
+    Category.LAPTOP: {
+        "LTP-SCREEN-14": ("14-inch display panel", "1280.00"),
+        "LTP-BATTERY": ("Battery pack", "499.00"),
+        "LTP-KEYBOARD": ("Keyboard", "360.00"),
+        "LTP-SSD-512": ("512 GB NVMe SSD", "399.00"),
+        "LTP-FAN": ("Cooling fan", "149.00"),
+        "LTP-HINGE": ("Hinge set", "180.00"),
+        "LTP-CHARGER": ("65 W USB-C charger", "199.00"),
+        "LTP-MAINBOARD": ("Mainboard", "2680.00"),
+    },
+}
+
+W, F, AC, TV, PH, LT = (
+    Category.WASHER,
+    Category.FRIDGE,
+    Category.AIR_CONDITIONER,
+    Category.TV,
+    Category.PHONE,
+    Category.LAPTOP,
+)
+# id -> (name, skills, region)
+TECHNICIANS: dict[str, tuple[str, list[Category], str]] = {
+    "T-001": ("Zhang Wei", [W, F, AC], "Shanghai-Pudong"),
+    "T-002": ("Li Na", [TV, PH, LT], "Shanghai-Xuhui"),
+    "T-003": ("Wang Qiang", [AC, F], "Shanghai-Minhang"),
+    "T-004": ("Liu Yang", [W, TV], "Beijing-Chaoyang"),
+    "T-005": ("Chen Jing", [PH, LT], "Shenzhen-Nanshan"),
+    "T-006": ("Zhao Lei", [W, F, AC, TV], "Hangzhou-Xihu"),
+}
