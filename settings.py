@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     callback_delay_hours: float = 3 * 24
     callback_unreachable_hours: float = 7 * 24
     max_qc_failures: int = 3
-    # priority -> target -> minutes, overriding DESIGN defaults per entry
+    # priority -> target -> minutes, overriding the defaults of docs/sla.md per entry
     sla_minutes: dict[str, dict[str, float]] = {}
     # priority -> calendar, replacing the default of that priority
     sla_calendars: dict[str, CalendarConfig] = {}

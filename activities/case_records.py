@@ -35,6 +35,7 @@ from models.tables import (
 
 
 class CaseRecordActivities(ActivityBase):
+    # registered under its first name: cases in flight schedule it by that name
     @activity.defn(name="record_step")
     async def record_event(self, event: CaseEvent) -> None:
         """An event with no record of its own (assignment, cancel, callback due...)."""

@@ -1,4 +1,4 @@
-"""Intake and triage: the two steps the system takes on its own when a case arrives."""
+"""Intake and triage: what the system records on its own when a case arrives."""
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert

@@ -1,2 +1,2 @@
-"""The REST API (DESIGN §4): reads cases from PostgreSQL, sends every change to the
+"""The REST API (docs/api.md): reads cases from PostgreSQL, sends every change to the
 case's workflow as a Temporal update. `uvicorn api.app:app`."""

@@ -15,7 +15,7 @@ TAGS = [
     {"name": "cases", "description": "Open cases (intake) and read them: view, list, timeline."},
     {
         "name": "actions",
-        "description": "Human steps on a case. Each is a Temporal update: it answers "
+        "description": "Human actions on a case. Each is a Temporal update: it answers "
         "with the case view once the workflow accepted and recorded it, "
         "or 409 `invalid_stage` when the case is not in a stage that allows it.",
     },

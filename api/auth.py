@@ -1,5 +1,5 @@
 """API keys: `Authorization: Bearer <key>`, each key mapping to a role and, for a
-technician, a technician id (DESIGN §4)."""
+technician, a technician id (docs/api.md)."""
 
 import hashlib
 import hmac

@@ -1,4 +1,4 @@
-"""Readable case ids, `RC-YYYYMMDD-XXXXXX` (DESIGN §5)."""
+"""Readable case ids, `RC-YYYYMMDD-XXXXXX` (docs/architecture.md)."""
 
 import hashlib
 import re

@@ -45,7 +45,7 @@ class PartQtyView(View):
 
 
 class Recorded(View):
-    """Who recorded a step, and when."""
+    """Who recorded an action, and when."""
 
     actor: str
     at: datetime

@@ -37,7 +37,7 @@ class CaseStart(BaseModel):
 
 
 class CaseFields(BaseModel):
-    """Columns of the case row that a step changes; None leaves a column as it is."""
+    """Columns of the case row that an event changes; None leaves a column as it is."""
 
     priority: Priority | None = None
     warranty: Warranty | None = None

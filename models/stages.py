@@ -43,7 +43,7 @@ class Action(StrEnum):
 
 TERMINAL = frozenset({Stage.CLOSED, Stage.CANCELLED})
 OPEN = frozenset(Stage) - TERMINAL
-# REVIEW is the system's last step and runs to its end; nothing can interrupt it.
+# REVIEW is the system's last stage and runs to its end; nothing can interrupt it.
 CANCELLABLE = OPEN - {Stage.REVIEW}
 
 TRANSITIONS: dict[Stage, frozenset[Stage]] = {
@@ -121,7 +121,7 @@ def status_of(stage: Stage) -> CaseStatus:
     return "open"
 
 
-# ---- the next stage after each step; the workflow asks these, never names a stage itself
+# ---- the next stage after each event; the workflow asks these, never names a stage itself
 
 
 def after_intake() -> Stage:

@@ -16,9 +16,18 @@ with workflow.unsafe.imports_passed_through():
     from activities import CaseRecordActivities, NotifyActivities
     from models import errors, stages
     from models.domain import Actor
-    from models.events import EventType
+    from models.events import EscalationKind, EventType
     from models.messages import DELIVERY_ATTEMPTS, Audience, Template
-    from models.payloads import CaseEvent, CaseFields, CasePolicy, CaseStart, CaseState, Notice
+    from models.payloads import (
+        CaseEvent,
+        CaseFields,
+        CasePolicy,
+        CaseStart,
+        CaseState,
+        Escalation,
+        EscalationInput,
+        Notice,
+    )
     from models.sla import Target
     from models.stages import Stage
     from workflows import case_card
@@ -130,6 +139,16 @@ class CaseWorkflowBase:
             if target in s.sla and s.sla[target].met_at is None:
                 s.sla[target].met_at = event.at
                 s.sla[target].paused = False  # a met clock waits on nobody
+
+    async def _escalate_to_supervisor(self, kind: EscalationKind, actor: Actor, data: dict, **detail: object) -> None:
+        s = self._state
+        event = self._event(EventType(kind.value), actor, data=data)
+        await self._run(
+            CaseRecordActivities.record_escalation,
+            EscalationInput(
+                event=event, escalation=Escalation(kind=kind, level=s.escalation_level, detail=data | detail)
+            ),
+        )
 
     def _notify(self, audience: Audience, template: Template, key: str | None = None, **params: Any) -> None:
         s, intake = self._state, self._start.intake

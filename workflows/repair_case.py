@@ -3,16 +3,12 @@ records every event through activities and arms the case's timers (quote expiry,
 callback, and an SLA ladder per target, see sla_ladder.py)."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from workflows.action_checks import ActionChecks
 from workflows.pre_ladder import PreLadderSla
-from workflows.stage_timers import StageTimers
+from workflows.repair_work import RepairWork
 
 with workflow.unsafe.imports_passed_through():
     from activities import CaseRecordActivities, IntakeActivities, ReviewActivities
@@ -23,13 +19,8 @@ with workflow.unsafe.imports_passed_through():
         Assignment,
         Callback,
         Cancel,
-        Diagnosis,
-        Handover,
-        QcCheck,
-        QuoteDecision,
         Reassignment,
         RemoteResolution,
-        Repair,
         SlaExtension,
     )
     from models.events import EscalationKind, EventType
@@ -39,15 +30,7 @@ with workflow.unsafe.imports_passed_through():
         CaseFields,
         CaseStart,
         CaseState,
-        DiagnosisInput,
-        Escalation,
-        EscalationInput,
-        HandoverInput,
         IntakeInput,
-        QcInput,
-        QuoteDecisionInput,
-        QuoteRequest,
-        RepairInput,
         ReviewInput,
         SlaTargetState,
         TriageInput,
@@ -62,7 +45,7 @@ LADDER_PATCH = "sla-ladder"
 
 
 @workflow.defn
-class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
+class RepairCaseWorkflow(RepairWork, PreLadderSla):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._init_base(start)
@@ -199,126 +182,6 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
         return self._state
 
     @workflow.update
-    async def record_diagnosis(self, actor: Actor, data: Diagnosis) -> CaseState:
-        async with self._acting(Action.DIAGNOSIS):
-            s = self._state
-            version = (s.quote.version + 1) if s.quote else 1
-            quote = await self._run(
-                CaseRecordActivities.price_quote,
-                QuoteRequest(
-                    case_id=s.case_id,
-                    version=version,
-                    parts=data.parts,
-                    labor_hours=data.labor_hours,
-                    in_warranty=s.warranty == "in_warranty",
-                    on_site=s.service_mode == "on_site",
-                ),
-            )
-            free = quote.total == 0
-            expires = None if free else workflow.now() + timedelta(seconds=self.policy.quote_expiry_seconds)
-            event = self._event(
-                EventType.DIAGNOSED,
-                actor,
-                stages.after_diagnosis(free),
-                {"version": version, "total": str(quote.total), "auto_approved": free},
-                sla_met=met_by(EventType.DIAGNOSED),
-            )
-            await self._commit(
-                CaseRecordActivities.record_diagnosis,
-                DiagnosisInput(
-                    event=event, seq=self._seq("diagnosis"), diagnosis=data, quote=quote, expires_at=expires
-                ),
-            )
-            s.quote, s.quote_expires_at = quote, expires
-            if free:
-                self._enter_repair()
-            else:
-                self._notify(
-                    Audience.CUSTOMER,
-                    Template.QUOTE_READY,
-                    total=str(quote.total),
-                    currency=quote.currency,
-                    version=version,
-                )
-        return self._state
-
-    @workflow.update
-    async def decide_quote(self, actor: Actor, data: QuoteDecision) -> CaseState:
-        async with self._acting(Action.QUOTE_DECISION):
-            quote = self._state.quote
-            assert quote is not None
-            self._check_quote_version(data)
-            status = "approved" if data.approved else "declined"
-            event = self._event(
-                EventType.QUOTE_APPROVED if data.approved else EventType.QUOTE_DECLINED,
-                actor,
-                stages.after_quote_decision(data.approved),
-                {"version": quote.version, "note": data.note},
-            )
-            await self._commit(
-                CaseRecordActivities.record_quote_decision,
-                QuoteDecisionInput(event=event, version=quote.version, status=status, note=data.note),
-            )
-            self._state.quote_expires_at = None
-            if data.approved:
-                self._enter_repair()
-            else:
-                self._notify(Audience.CUSTOMER, Template.RETURNED_UNREPAIRED)
-        return self._state
-
-    @workflow.update
-    async def record_repair(self, actor: Actor, data: Repair) -> CaseState:
-        async with self._acting(Action.REPAIR):
-            event = self._event(EventType.REPAIRED, actor, stages.after_repair())
-            await self._commit(
-                CaseRecordActivities.record_repair, RepairInput(event=event, seq=self._seq("repair"), repair=data)
-            )
-            self._state.repaired = True
-        return self._state
-
-    @workflow.update
-    async def record_qc(self, actor: Actor, data: QcCheck) -> CaseState:
-        async with self._acting(Action.QC):
-            s = self._state
-            event = self._event(
-                EventType.QC_PASSED if data.passed else EventType.QC_FAILED, actor, stages.after_qc(data.passed)
-            )
-            await self._commit(CaseRecordActivities.record_qc, QcInput(event=event, seq=self._seq("qc"), qc=data))
-            if data.passed:
-                self._notify(Audience.CUSTOMER, Template.READY_FOR_HANDOVER)
-            else:
-                s.qc_failures += 1
-                if s.qc_failures == self.policy.max_qc_failures:
-                    await self._escalate_to_supervisor(
-                        EscalationKind.QC_REWORK_LIMIT, SYSTEM, {"qc_failures": s.qc_failures}
-                    )
-                    self._notify(Audience.SUPERVISOR, Template.QC_REWORK_LIMIT, qc_failures=s.qc_failures)
-        return self._state
-
-    @workflow.update
-    async def record_handover(self, actor: Actor, data: Handover) -> CaseState:
-        async with self._acting(Action.HANDOVER):
-            s = self._state
-            self._check_rework(data)
-            to = stages.after_handover(data.accepted, data.resolution)
-            if data.accepted:
-                kind = EventType.HANDOVER_ACCEPTED if s.repaired else EventType.RETURNED_UNREPAIRED
-            elif data.resolution == "compensation":
-                kind = EventType.COMPENSATION_AGREED
-            else:
-                kind = EventType.HANDOVER_REFUSED
-            event = self._event(kind, actor, to, sla_met=met_by(kind))
-            await self._commit(
-                CaseRecordActivities.record_handover,
-                HandoverInput(event=event, seq=self._seq("handover"), handover=data, repaired=s.repaired),
-            )
-            if to is Stage.CALLBACK:
-                self._enter_callback()
-            else:
-                s.reworks += 1
-        return self._state
-
-    @workflow.update
     async def record_callback(self, actor: Actor, data: Callback) -> CaseState:
         async with self._acting(Action.CALLBACK):
             to = stages.after_callback(data.reached)
@@ -383,28 +246,6 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
     def _may_assign(self, actor: Actor, data: Assignment) -> None:
         self._check(Action.ASSIGNMENT)
 
-    @record_diagnosis.validator
-    def _may_diagnose(self, actor: Actor, data: Diagnosis) -> None:
-        self._check(Action.DIAGNOSIS)
-
-    @decide_quote.validator
-    def _may_decide_quote(self, actor: Actor, data: QuoteDecision) -> None:
-        self._check(Action.QUOTE_DECISION)
-        self._check_quote_version(data)
-
-    @record_repair.validator
-    def _may_repair(self, actor: Actor, data: Repair) -> None:
-        self._check(Action.REPAIR)
-
-    @record_qc.validator
-    def _may_check_quality(self, actor: Actor, data: QcCheck) -> None:
-        self._check(Action.QC)
-
-    @record_handover.validator
-    def _may_hand_over(self, actor: Actor, data: Handover) -> None:
-        self._check(Action.HANDOVER)
-        self._check_rework(data)
-
     @record_callback.validator
     def _may_call_back(self, actor: Actor, data: Callback) -> None:
         self._check(Action.CALLBACK)
@@ -424,32 +265,3 @@ class RepairCaseWorkflow(StageTimers, ActionChecks, PreLadderSla):
         self._check_extension(data)
 
     # ---- helpers -----------------------------------------------------------------
-
-    @asynccontextmanager
-    async def _acting(self, action: Action) -> AsyncIterator[None]:
-        async with self._lock:
-            # another action may have moved the case while this one waited for the lock
-            self._check(action)
-            yield
-            await self._follow_customer_wait()
-            self._revision += 1
-            self._publish()
-
-    async def _closed_if(self, reviewing: bool) -> CaseState:
-        # answer with the closed case rather than the instant before the review
-        if reviewing:
-            await workflow.wait_condition(lambda: self._reviewed)
-        return self._state
-
-    async def _escalate_to_supervisor(self, kind: EscalationKind, actor: Actor, data: dict, **detail: object) -> None:
-        s = self._state
-        event = self._event(EventType(kind.value), actor, data=data)
-        await self._run(
-            CaseRecordActivities.record_escalation,
-            EscalationInput(
-                event=event, escalation=Escalation(kind=kind, level=s.escalation_level, detail=data | detail)
-            ),
-        )
-
-    def _enter_repair(self) -> None:
-        self._notify(Audience.CUSTOMER, Template.REPAIR_STARTED)

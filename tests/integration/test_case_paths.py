@@ -1,4 +1,4 @@
-"""Every path of the case lifecycle (DESIGN §2), driven through the REST API against a
+"""Every path of the case lifecycle (docs/lifecycle.md), driven through the REST API against a
 real Temporal dev server, worker and PostgreSQL."""
 
 from decimal import Decimal

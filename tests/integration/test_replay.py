@@ -14,7 +14,7 @@ from workflows import RepairCaseWorkflow
 
 ROOT = Path(__file__).parent.parent / "histories"
 HISTORIES = sorted(ROOT.glob("*/*.json"))
-# one or more histories per path of DESIGN §2 in the newest generation (`make histories GEN=...`)
+# one or more histories per path of docs/lifecycle.md in the newest generation (`make histories GEN=...`)
 PATHS = {
     "out_of_warranty_repair_from_intake_to_closed",
     "in_warranty_quote_is_zero_and_auto_approved",

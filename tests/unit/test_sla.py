@@ -1,4 +1,4 @@
-"""SLA targets per priority (DESIGN §3), their escalation ladder and what meets them."""
+"""SLA targets per priority (docs/sla.md), their escalation ladder and what meets them."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,8 +28,8 @@ ALWAYS = Calendar(round_the_clock=True)
 START = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 
-# DESIGN §3: assigned / diagnosis started / resolved
-DESIGN = {
+# docs/sla.md: assigned / diagnosis started / resolved
+DOCUMENTED = {
     "P1": (timedelta(minutes=15), 2 * H, 24 * H),
     "P2": (1 * H, 8 * H, 36 * H),
     "P3": (4 * H, 24 * H, 48 * H),
@@ -46,7 +46,7 @@ def deadlines(priority, table, scale):
 @pytest.mark.parametrize("scale", [1, 0.001])
 def test_deadlines_match_design(priority, scale):
     result = deadlines(priority, DEFAULT_SLA_MINUTES, scale)
-    assigned, diagnosis, resolved = DESIGN[priority]
+    assigned, diagnosis, resolved = DOCUMENTED[priority]
     assert result[Target.ASSIGNED] == START + assigned * scale
     assert result[Target.DIAGNOSIS_STARTED] == START + diagnosis * scale
     assert result[Target.RESOLVED] == START + resolved * scale
