@@ -17,6 +17,14 @@ dev: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+.PHONY: fuzz
+# schemathesis on the live stack: every check, phase and role (tests/integration/test_fuzz.py), with
+# FUZZ_EXAMPLES examples per operation, FUZZ_STEPS steps per stateful scenario and a random FUZZ_SEED
+# (printed; pass it back to repeat a run). About 10 minutes on this 2-core machine; `make test` runs 3 examples.
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_STEPS=$${FUZZ_STEPS:-25} FUZZ_SEED=$${FUZZ_SEED:-random} \
+		$(BIN)/python -m pytest -q -s tests/integration/test_fuzz.py
+
 lint: $(STAMP)  # rules and settings in pyproject.toml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -28,6 +36,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.sla_timers
+
+.PHONY: chaos
+chaos: $(STAMP)  # cases driven while workers are killed and the servers restarted: see chaos/__init__.py
+	$(BIN)/python -m chaos
 
 worker: $(STAMP)
 	$(BIN)/python worker.py

@@ -4,10 +4,14 @@ Only the API, the activities and the worker read it: workflows get the resolved
 policy as an activity result, so they never depend on the environment.
 """
 
+import base64
+import binascii
 from datetime import date, time
 from decimal import Decimal
 from functools import lru_cache
+from typing import Literal
 
+from limits import RateLimitItem, parse
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,8 +20,32 @@ from models.domain import Role
 from models.sla import DEFAULT_SLA_MINUTES, Target
 
 
+def is_dev_key(key: str, name: str) -> bool:
+    return key.startswith("dev-") or name.startswith("dev-")
+
+
+def parse_payload_key(spec: str) -> tuple[str, bytes]:
+    """ "<id>:<base64>" -> (id, 32-byte key)."""
+    key_id, _, encoded = spec.partition(":")
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        key = b""
+    if not key_id or len(key) != 32:
+        raise ValueError("a payload key is '<key id>:<base64 of 32 bytes>'")
+    return key_id, key
+
+
+def parse_rate_limit(spec: str) -> RateLimitItem:
+    try:
+        return parse(spec)
+    except ValueError as err:
+        raise ValueError(f"rate_limit: {err}") from None
+
+
 class ApiKey(BaseModel):
-    name: str
+    # recorded as the actor of what the key does ("agent:<name>")
+    name: str = Field(min_length=1, max_length=64)
     role: Role
     technician_id: str | None = None
 
@@ -44,6 +72,9 @@ DEFAULT_CALENDARS = {
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REPAIRFLOW_", env_file=None)
 
+    # production refuses what only suits a trial: dev API keys, payloads in clear
+    env: Literal["development", "production"] = "development"
+
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/repairflow"
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
@@ -53,6 +84,21 @@ class Settings(BaseSettings):
 
     # Keys given here are accepted next to the hashed keys stored in the api_keys table.
     api_keys: dict[str, ApiKey] = {}
+
+    # "<key id>:<base64 of 32 random bytes>": the AES-256-GCM key of the payload codec, which
+    # encrypts everything the workflows carry; empty: payloads travel in clear
+    payload_key: str = ""
+    # keys of earlier rotations, still used to read what they wrote
+    payload_old_keys: list[str] = []
+    # the Temporal UI cannot send an API key: it calls the codec under this secret path
+    codec_ui_token: str = ""
+    # browser origins allowed to call the codec endpoint (the Temporal UI's)
+    codec_cors_origins: list[str] = ["http://127.0.0.1:8233", "http://localhost:8233"]
+
+    # requests per API key, in the notation of the `limits` library
+    rate_limit: str = "1200/minute"
+    # larger request bodies are refused with 413 before they are read
+    max_body_bytes: int = 1024 * 1024
 
     # apprise URLs; with none configured, messages are only recorded and logged.
     notify_customer_urls: list[str] = []
@@ -70,12 +116,29 @@ class Settings(BaseSettings):
     callback_delay_hours: float = 3 * 24
     callback_unreachable_hours: float = 7 * 24
     max_qc_failures: int = 3
+    # seconds a person's action keeps retrying its write before it answers 503 not_recorded
+    action_retry_seconds: float = 600.0
     # priority -> target -> minutes, overriding the defaults of docs/sla.md per entry
     sla_minutes: dict[str, dict[str, float]] = {}
     # priority -> calendar, replacing the default of that priority
     sla_calendars: dict[str, CalendarConfig] = {}
     # closed days of every business-hours calendar
     sla_holidays: list[date] = []
+
+    @model_validator(mode="after")
+    def _production_is_locked_down(self) -> "Settings":
+        parse_rate_limit(self.rate_limit)
+        for key in [self.payload_key, *self.payload_old_keys] if self.payload_key else self.payload_old_keys:
+            parse_payload_key(key)
+        if self.env == "production":
+            if not self.payload_key:
+                raise ValueError("payload_key: production encrypts workflow payloads; set REPAIRFLOW_PAYLOAD_KEY")
+            if self.payload_key.startswith("dev-"):
+                raise ValueError("payload_key: the dev payload key is public; production needs its own")
+            dev = sorted(meta.name for key, meta in self.api_keys.items() if is_dev_key(key, meta.name))
+            if dev:
+                raise ValueError(f"api_keys: dev keys are refused in production: {dev}")
+        return self
 
     @model_validator(mode="after")
     def _sla_policy_is_sound(self) -> "Settings":

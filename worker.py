@@ -12,6 +12,7 @@ from datetime import timedelta
 from temporalio.worker import Worker
 
 import activities
+from activities.refusals import RefusedDataIsFinal
 from clients import connect_temporal, create_engine, session_factory
 from settings import Settings, get_settings
 from workflows import RepairCaseWorkflow
@@ -27,6 +28,7 @@ def build_worker(client, settings: Settings, engine) -> Worker:
         task_queue=settings.task_queue,
         workflows=[RepairCaseWorkflow],
         activities=activities.build(session_factory(engine), settings),
+        interceptors=[RefusedDataIsFinal()],
         graceful_shutdown_timeout=SHUTDOWN_GRACE,
     )
 

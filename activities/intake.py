@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 
 from activities.base import ActivityBase
@@ -16,64 +17,79 @@ from models.stages import Stage, after_triage
 from models.tables import CaseRow, CustomerRow, DeviceRow, HandoverRow, SlaTargetRow, TimelineEventRow
 from models.triage import PriorRepair, TriageRules, triage
 
+OPEN_DEVICE_INDEX = "uq_cases_open_device"
+
 
 class IntakeActivities(ActivityBase):
     @activity.defn(name="record_intake")
     async def record_intake(self, given: IntakeInput) -> None:
         start, at = given.start, given.at
         intake = start.intake
-        async with self.sessions.begin() as session:
-            if await session.get(CaseRow, start.case_id) is not None:
-                return  # an earlier attempt recorded it
-            customer_id = await session.scalar(
-                insert(CustomerRow)
-                .values(phone=intake.customer.phone, **intake.customer.model_dump(exclude={"phone"}))
-                .on_conflict_do_update(index_elements=["phone"], set_=intake.customer.model_dump(exclude={"phone"}))
-                .returning(CustomerRow.id)
-            )
-            device_id = await session.scalar(
-                insert(DeviceRow)
-                .values(**intake.product.model_dump())
-                .on_conflict_do_update(
-                    index_elements=["serial_number"], set_=intake.product.model_dump(exclude={"serial_number"})
+        try:
+            async with self.sessions.begin() as session:
+                if await session.get(CaseRow, start.case_id) is not None:
+                    return  # an earlier attempt recorded it
+                customer_id = await session.scalar(
+                    insert(CustomerRow)
+                    .values(phone=intake.customer.phone, **intake.customer.model_dump(exclude={"phone"}))
+                    .on_conflict_do_update(index_elements=["phone"], set_=intake.customer.model_dump(exclude={"phone"}))
+                    .returning(CustomerRow.id)
                 )
-                .returning(DeviceRow.id)
-            )
-            # the partial unique index settles races; checking first gives the clear answer
-            open_case = await session.scalar(
-                select(CaseRow.case_id)
-                .where(CaseRow.device_id == device_id, CaseRow.status == "open")
-                .with_for_update()
-            )
-            if open_case is not None:
-                raise errors.duplicate_open_case(open_case)
-            session.add(
-                CaseRow(
-                    case_id=start.case_id,
-                    customer_id=customer_id,
-                    device_id=device_id,
-                    channel=intake.channel.value,
-                    stage=Stage.INTAKE.value,
-                    status="open",
-                    idempotency_key=start.idempotency_key,
-                    escalation_level=0,
-                    sla_breached=False,
-                    intake=intake.model_dump(mode="json"),
-                    created_at=at,
-                    updated_at=at,
+                device_id = await session.scalar(
+                    insert(DeviceRow)
+                    .values(**intake.product.model_dump())
+                    .on_conflict_do_update(
+                        index_elements=["serial_number"], set_=intake.product.model_dump(exclude={"serial_number"})
+                    )
+                    .returning(DeviceRow.id)
                 )
-            )
-            session.add(
-                TimelineEventRow(
-                    case_id=start.case_id,
-                    key="case_created-1",
-                    at=at,
-                    type=EventType.CASE_CREATED,
-                    stage=Stage.INTAKE.value,
-                    actor=str(start.actor),
-                    data={"channel": intake.channel.value},
+                # the partial unique index settles races; checking first gives the clear answer
+                open_case = await session.scalar(
+                    select(CaseRow.case_id)
+                    .where(CaseRow.device_id == device_id, CaseRow.status == "open")
+                    .with_for_update()
                 )
-            )
+                if open_case is not None:
+                    raise errors.duplicate_open_case(open_case)
+                session.add(
+                    CaseRow(
+                        case_id=start.case_id,
+                        customer_id=customer_id,
+                        device_id=device_id,
+                        channel=intake.channel.value,
+                        stage=Stage.INTAKE.value,
+                        status="open",
+                        idempotency_key=start.idempotency_key,
+                        idempotency_body=start.idempotency_body,
+                        escalation_level=0,
+                        sla_breached=False,
+                        intake=intake.model_dump(mode="json"),
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+                session.add(
+                    TimelineEventRow(
+                        case_id=start.case_id,
+                        key="case_created-1",
+                        at=at,
+                        type=EventType.CASE_CREATED,
+                        stage=Stage.INTAKE.value,
+                        actor=str(start.actor),
+                        data={"channel": intake.channel.value},
+                    )
+                )
+        except IntegrityError as err:
+            # two intakes of one device at once: the partial unique index lets one through
+            if OPEN_DEVICE_INDEX not in str(err.orig):
+                raise
+            async with self.sessions() as session:
+                open_case = await session.scalar(
+                    select(CaseRow.case_id)
+                    .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
+                    .where(DeviceRow.serial_number == intake.product.serial_number, CaseRow.status == "open")
+                )
+            raise errors.duplicate_open_case(open_case or "?") from None
 
     @activity.defn(name="triage_case")
     async def triage_case(self, given: TriageInput) -> TriageResult:
@@ -150,5 +166,6 @@ class IntakeActivities(ActivityBase):
                 callback_delay_seconds=s.callback_delay_hours * hours,
                 callback_unreachable_seconds=s.callback_unreachable_hours * hours,
                 max_qc_failures=s.max_qc_failures,
+                action_retry_seconds=s.action_retry_seconds,
             ),
         )

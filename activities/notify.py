@@ -50,7 +50,10 @@ class NotifyActivities(ActivityBase):
                 else self.settings.notify_staff_urls
             )
             if not urls:
-                log.info("[%s → %s] %s: %s", notice.case_id, notice.audience, subject, body)
+                # the text itself may name the customer: it stays in the outbox, out of the logs
+                log.info(
+                    "[%s → %s] %s recorded; no channel configured", notice.case_id, notice.audience, notice.template
+                )
                 row.status, row.sent_at = "logged", notice.at
                 return "logged"
             sent = await asyncio.to_thread(send, urls, subject, body)

@@ -7,7 +7,8 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import Services
-from api.routes import actions, cases, catalog, health, sla
+from api.limits import BodyLimit, RateLimit
+from api.routes import actions, cases, catalog, codec, health, sla
 from clients import connect_temporal, create_engine, session_factory
 from settings import Settings, get_settings
 
@@ -21,6 +22,11 @@ TAGS = [
     },
     {"name": "sla", "description": "Supervisors: the cases whose SLA deadlines are closest (or past)."},
     {"name": "catalog", "description": "Reference data: parts price list, technicians."},
+    {
+        "name": "codec",
+        "description": "The payload codec (Temporal's remote codec protocol) for the temporal CLI and the "
+        "Temporal UI: workflow payloads are encrypted, and supervisors read them through it.",
+    },
     {"name": "health", "description": "Liveness of the API, PostgreSQL and Temporal."},
 ]
 
@@ -61,7 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     errors.install(app)
-    for module in (cases, actions, sla, catalog, health):
+    # the outermost runs first: a caller over its rate is turned away before its body is read
+    app.add_middleware(BodyLimit)
+    app.add_middleware(RateLimit)
+    for module in (cases, actions, sla, catalog, codec, health):
         app.include_router(module.router)
     return app
 

@@ -124,7 +124,15 @@ async def open_case(
 
 
 async def act(
-    client: Client, case_id: str, action: Action, actor: Actor, body: BaseModel, *, within: float
+    client: Client,
+    case_id: str,
+    action: Action,
+    actor: Actor,
+    body: BaseModel,
+    *,
+    update_id: str | None = None,
+    within: float,
 ) -> CaseState:
+    """`update_id`: from an Idempotency-Key, so that Temporal runs a retried request once."""
     handle = client.get_workflow_handle(case_id)
-    return await _answer(handle.execute_update(UPDATES[action], args=[actor, body]), within)
+    return await _answer(handle.execute_update(UPDATES[action], args=[actor, body], id=update_id), within)

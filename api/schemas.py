@@ -1,16 +1,50 @@
-"""HTTP-only response shapes. Request bodies are the domain models themselves
+"""HTTP-only shapes: the responses, and the few request rules stricter at the API than
+in the workflow. Request bodies are otherwise the domain models themselves
 (models.domain), so input rules live in one place."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Header, Path
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from models.domain import Category, Channel, Priority, ServiceMode, Severity, Warranty
-from models.stages import Stage
+from models.domain import JSON_INTEGER, Category, Channel, Priority, QuoteDecision, ServiceMode, Severity, Warranty
+from models.stages import CaseStatus, Stage
 
-CaseStatus = Literal["open", "closed", "cancelled"]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="a retry with the same key and body is answered as the first request was, and changes "
+        "nothing twice; the same key with another body is refused (422 idempotency_key_reused)",
+    ),
+]
+
+
+# PostgreSQL text cannot hold NUL: path and query text with one is refused (422), as the schema says
+NO_NUL = r"^[^\x00]*$"
+CaseId = Annotated[str, Path(pattern=NO_NUL, description="the case's id, `RC-YYYYMMDD-XXXXXX`")]
+
+
+def _query_bool(value: object) -> object:
+    # the schema's boolean in a query is true or false (1 or 0); not the yes/no/on/off/t/f pydantic also reads
+    if isinstance(value, str) and value.lower() not in ("true", "false", "1", "0"):
+        raise ValueError("Input should be a valid boolean: true or false")
+    return value
+
+
+QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
+
+
+class QuoteDecisionRequest(QuoteDecision):
+    """A decision names the version of the quote it is about, so an approval meant for one
+    quote never approves the next (the workflow takes decisions without it from cases in
+    flight)."""
+
+    quote_version: Annotated[int, Field(ge=1), JSON_INTEGER]
 
 
 class View(BaseModel):

@@ -1,8 +1,11 @@
 """`make dev`: the whole stack on this machine, data kept under .data/.
 
 Starts embedded PostgreSQL, the Temporal dev server with its UI, applies the migrations,
-seeds the reference data, then runs the worker and the API as child processes. Ctrl-C or
-SIGTERM stops everything; so does any child that dies, after saying which one.
+seeds the reference data and the dev API keys, then runs the worker and the API as child
+processes. A worker or API that exits is started again after a growing delay (see
+devstack/supervise.py); PostgreSQL or Temporal ending stops everything, as do Ctrl-C and
+SIGTERM. Ports and the data directory can be moved by environment variables, and payloads
+are encrypted with a dev key (see devstack/config.py).
 """
 
 import asyncio
@@ -11,115 +14,155 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import traceback
-from collections.abc import Callable
+from pathlib import Path
 
-from devstack import ROOT, processes
+from devstack import ROOT
+from devstack.config import CODEC_UI_TOKEN, DevConfig, child_env, payload_lines
 from devstack.migrate import upgrade
 from devstack.postgres import start_postgres
 from devstack.seed import DEV_KEYS, seed
-from devstack.temporal import ensure_port_free, start_temporal
-
-DATA = ROOT / ".data"
-API_HOST, API_PORT = "127.0.0.1", 8000
-TEMPORAL_PORT, UI_PORT = 7233, 8233
+from devstack.supervise import Supervised, exit_description, watch
+from devstack.temporal import cli_path, ensure_port_free, start_temporal
 
 
-class Shutdown(Exception):
-    pass
+class Shutdown(BaseException):
+    """A stop signal during the start: a BaseException, so that no `except Exception` on
+    the way (a retry loop waiting for a server) takes it for a failure and carries on."""
 
 
-def _on_signal(signum, frame):
-    # the first signal stops the stack; further ones must not interrupt the stopping
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
-    raise Shutdown(signal.Signals(signum).name)
+class StopSignals:
+    """SIGINT and SIGTERM stop the stack. While it starts, the first one raises Shutdown
+    (out of whatever is starting); once the children run, signals only set `requested`,
+    which the watch loop polls, so a child is never half spawned when the stopping begins.
+    Either way, later signals must not interrupt the stopping."""
+
+    def __init__(self) -> None:
+        self.requested: str | None = None
+        self.raising = True
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        first = self.requested is None
+        self.requested = self.requested or signal.Signals(signum).name
+        if first and self.raising:
+            raise Shutdown(self.requested)
 
 
 def say(message: str) -> None:
     print(f"[devstack] {message}", flush=True)
 
 
-def stopping(name: str, stop: Callable[[], object]) -> None:
+def stopping(name: str, stop) -> None:
     say(f"stopping {name}")
     stop()
 
 
-def stop_child(name: str, proc: subprocess.Popen) -> None:
-    say(f"{name} {ended(processes.stop(proc))}")
+def stop_child(child: Supervised) -> None:
+    say(f"{child.name} {child.stop()}")
 
 
-def ended(code: int | None) -> str:
-    return "stopped" if code in (0, -signal.SIGTERM) else f"stopped with exit code {code}"
+def shown(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
-def watch(children: dict[str, subprocess.Popen], postgres) -> str:
-    """Blocks until a child (or PostgreSQL) stops; returns what happened."""
-    while True:
-        for name, proc in children.items():
-            if proc.poll() is not None:
-                return f"{name} exited with code {proc.returncode}"
-        if not postgres.server.get_postmaster_info().is_running():
-            return "postgres stopped"
-        time.sleep(0.5)
+def run(stack: contextlib.ExitStack, signals: StopSignals) -> int:
+    config = DevConfig.from_env()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_port_free(config.host, config.api_port)
 
-
-def run(stack: contextlib.ExitStack) -> int:
-    DATA.mkdir(exist_ok=True)
-    ensure_port_free(API_HOST, API_PORT)
-
-    postgres = start_postgres(DATA / "pg")
+    postgres = start_postgres(config.data_dir / "pg")
     stack.callback(stopping, "postgres", postgres.stop)
     say(f"postgres up: {postgres.url}")
 
-    temporal = asyncio.run(start_temporal(DATA / "temporal.db", port=TEMPORAL_PORT, ui_port=UI_PORT))
+    env = child_env(os.environ, config, postgres.url, f"{config.host}:{config.temporal_port}")
+    ui_codec = config.ui_codec_endpoint(env[CODEC_UI_TOKEN]) if env[CODEC_UI_TOKEN] else None
+    temporal = asyncio.run(
+        start_temporal(
+            config.data_dir / "temporal.db",
+            ip=config.host,
+            port=config.temporal_port,
+            ui_port=config.ui_port,
+            ui_codec_endpoint=ui_codec,
+        )
+    )
     stack.callback(stopping, "temporal", temporal.stop)
-    say(f"temporal up: {temporal.address} (log: {temporal.log_file.relative_to(ROOT)})")
+    say(f"temporal up: {temporal.address} (log: {shown(temporal.log_file)})")
 
     upgrade(postgres.url)
-    added = asyncio.run(seed(postgres.url))
+    added = asyncio.run(seed(postgres.url, dev_keys=True))
     say(f"schema at head; seed added {added}")
 
-    env = os.environ | {"REPAIRFLOW_DATABASE_URL": postgres.url, "REPAIRFLOW_TEMPORAL_ADDRESS": temporal.address}
-    children = {}
-    for name, args in (
-        ("worker", [sys.executable, "worker.py"]),
-        ("api", [sys.executable, "-m", "uvicorn", "api.app:app", "--host", API_HOST, "--port", str(API_PORT)]),
-    ):
-        proc = children[name] = processes.spawn(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
-        stack.callback(stop_child, name, proc)
+    # from here on a signal only asks the watch loop to stop
+    signals.raising = False
+    if signals.requested:
+        say(f"{signals.requested}: stopping")
+        return 0
+    children = [
+        Supervised(name, args, say=say, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
+        for name, args in (
+            ("worker", [sys.executable, "worker.py"]),
+            (
+                "api",
+                [sys.executable, "-m", "uvicorn", "api.app:app", "--host", config.host, "--port", str(config.api_port)],
+            ),
+        )
+    ]
+    for child in children:
+        stack.callback(stop_child, child)
+        child.start()
 
+    print(banner(config, temporal.address, postgres, env), flush=True)
+
+    def temporal_ended() -> str | None:
+        code = temporal.process.poll()
+        return None if code is None else exit_description(code)
+
+    def postgres_ended() -> str | None:
+        return None if postgres.server.get_postmaster_info().is_running() else "stopped"
+
+    what = watch(
+        children,
+        {"temporal": temporal_ended, "postgres": postgres_ended},
+        stop_requested=lambda: signals.requested is not None,
+    )
+    if what is None:
+        say(f"{signals.requested}: stopping")
+        return 0
+    say(f"{what}; the stack cannot run without it: stopping everything")
+    return 1
+
+
+def banner(config: DevConfig, temporal_address: str, postgres, env: dict[str, str]) -> str:
     keys = "\n".join(
         f"    {key:<20} {meta.role}" + (f" {meta.technician_id}" if meta.technician_id else "")
         for key, meta in DEV_KEYS.items()
     )
-    print(
-        f"""
-  RepairFlow dev stack   (Ctrl-C stops everything; data in {DATA.relative_to(ROOT)}/)
-  API docs      http://{API_HOST}:{API_PORT}/docs
-  Temporal UI   {temporal.ui_url}     frontend {temporal.address}, namespace default
+    payloads = "\n                ".join(payload_lines(env, config, str(shown(Path(cli_path()))), temporal_address))
+    return f"""
+  RepairFlow dev stack   (Ctrl-C stops everything; data in {shown(config.data_dir)}/)
+  API docs      {config.api_url}/docs
+  Temporal UI   {config.ui_url}     frontend {temporal_address}, namespace default
   PostgreSQL    {postgres.url}
   psql          {postgres.libpq_url}
   time scale    {env.get("REPAIRFLOW_TIME_SCALE", "1.0")}
+  payloads      {payloads}
+  worker, API   restarted when they exit (after 1 s, 2 s, 4 s … 30 s)
   API keys (Authorization: Bearer <key>)
 {keys}
-""",
-        flush=True,
-    )
-
-    what = watch(children | {"temporal": temporal.process}, postgres)
-    say(f"{what}; stopping the rest")
-    return 1
+"""
 
 
 def main() -> int:
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _on_signal)
+    signals = StopSignals()
+    signals.install()
     try:
         with contextlib.ExitStack() as stack:
             try:
-                return run(stack)
+                return run(stack, signals)
             except Shutdown as stop:
                 say(f"{stop}: stopping")
                 return 0

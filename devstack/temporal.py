@@ -2,6 +2,7 @@
 with the case search attributes, and the path of the time-skipping test server."""
 
 import asyncio
+import errno
 import shutil
 import socket
 import subprocess
@@ -66,7 +67,11 @@ class TemporalDevServer:
         return processes.stop(self.process, timeout)
 
 
-def command(db_file: Path, *, ip: str, port: int, ui_port: int | None) -> list[str]:
+def command(
+    db_file: Path, *, ip: str, port: int, ui_port: int | None, ui_codec_endpoint: str | None = None
+) -> list[str]:
+    """The `temporal server start-dev` arguments. `ui_codec_endpoint`: the remote codec the
+    Web UI decodes payloads with (only with a UI)."""
     args = [
         cli_path(),
         "server",
@@ -86,17 +91,25 @@ def command(db_file: Path, *, ip: str, port: int, ui_port: int | None) -> list[s
         'history.timerProcessorMaxTimeShift="100ms"',
     ]
     args += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+    if ui_port and ui_codec_endpoint:
+        args += ["--ui-codec-endpoint", ui_codec_endpoint]
     for name, kind in CLI_TYPES.items():
         args += ["--search-attribute", f"{name}={kind}"]
     return args
 
 
 async def start_temporal(
-    db_file: Path, *, ip: str = "127.0.0.1", port: int = 7233, ui_port: int | None = 8233, within: float = 30.0
+    db_file: Path,
+    *,
+    ip: str = "127.0.0.1",
+    port: int = 7233,
+    ui_port: int | None = 8233,
+    ui_codec_endpoint: str | None = None,
+    within: float = 30.0,
 ) -> TemporalDevServer:
     """Starts the dev server, keeping its state in `db_file` (SQLite) and its output in
     `<db_file>.log`, and returns once the frontend answers. `ui_port=None`: no Web UI."""
-    server = _spawn(db_file, ip, port, ui_port)
+    server = _spawn(db_file, ip, port, ui_port, ui_codec_endpoint)
     try:
         await _wait_ready(server, within)
     except BaseException:
@@ -105,7 +118,7 @@ async def start_temporal(
     return server
 
 
-def _spawn(db_file: Path, ip: str, port: int, ui_port: int | None) -> TemporalDevServer:
+def _spawn(db_file: Path, ip: str, port: int, ui_port: int | None, ui_codec_endpoint: str | None) -> TemporalDevServer:
     for p in (port, ui_port):
         if p:  # else we might wait on someone else's server
             ensure_port_free(ip, p)
@@ -114,7 +127,7 @@ def _spawn(db_file: Path, ip: str, port: int, ui_port: int | None) -> TemporalDe
     log_file = db_file.with_name(db_file.name + ".log")
     with open(log_file, "ab") as log:
         proc = processes.spawn(
-            command(db_file, ip=ip, port=port, ui_port=ui_port),
+            command(db_file, ip=ip, port=port, ui_port=ui_port, ui_codec_endpoint=ui_codec_endpoint),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -146,11 +159,40 @@ async def _wait_ready(server: TemporalDevServer, within: float) -> None:
 
 
 def ensure_port_free(ip: str, port: int) -> None:
+    """Refuses a port that something listens on, with a message saying so. A port whose
+    last connections linger in TIME-WAIT (right after a stop) is free: the servers we start
+    bind with SO_REUSEADDR (Go's net.Listen and uvicorn both do), and so does this check."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((ip, port))
         except OSError as err:
-            raise RuntimeError(f"{ip}:{port} is already in use ({err.strerror})") from None
+            if err.errno != errno.EADDRINUSE:
+                raise RuntimeError(f"cannot bind {ip}:{port}: {err.strerror}") from None
+            raise RuntimeError(_in_use(ip, port)) from None
+    # SO_REUSEADDR is looser on BSD/macOS (a specific address binds beside a wildcard
+    # listener): whatever answers a connection is a listener too
+    if _answers(ip, port):
+        raise RuntimeError(_in_use(ip, port))
+
+
+def _answers(ip: str, port: int, timeout: float = 0.5) -> bool:
+    with socket.socket() as s:
+        s.settimeout(timeout)
+        try:
+            s.connect((ip, port))
+        except OSError:  # refused, or nothing routes there: no listener
+            return False
+        # a local port in the ephemeral range can, rarely, connect to itself (TCP simultaneous
+        # open) when nothing listens on it: that is no listener either
+        return s.getsockname() != s.getpeername()
+
+
+def _in_use(ip: str, port: int) -> str:
+    return (
+        f"{ip}:{port} is in use: a process is listening on it (another `make dev`?); "
+        f"stop it first (`ss -ltnp 'sport = :{port}'` or `lsof -iTCP:{port} -sTCP:LISTEN` shows which)"
+    )
 
 
 def free_port(ip: str = "127.0.0.1") -> int:

@@ -1,19 +1,53 @@
 """Domain value types and the inputs of human actions.
 
 They are Temporal payloads (through the pydantic data converter) and the API takes
-them as request bodies, so each rule on a field lives here once.
+them as request bodies, so each rule on a field lives here once. Their JSON schema, which
+is the API's OpenAPI description, says exactly what they take: a value the schema allows
+is accepted unless a business rule on the case or the catalog refuses it, and a value it
+does not allow is refused.
 """
 
+import re
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StrictBool,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from models.sla import Target
 
 NUL_MESSAGE = "must not contain a NUL character"
+
+# the white space a Strict string loses at both ends (pydantic trims Unicode White_Space),
+# spelled out: `\s` is not the same set in the API's, the schema validators' and Python's regexes
+SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def trimmed_text(min_length: int = 0, max_length: int | None = None) -> str:
+    """The regex of a Strict string: no NUL anywhere, and `min_length` to `max_length`
+    characters once trimmed (its length limits count the trimmed text, so they live here
+    and not in minLength/maxLength, which count the text as sent)."""
+    space, edge, inner = f"[{SPACE}]*", rf"[^\x00{SPACE}]", r"[^\x00]"
+    if max_length == 1:
+        core = edge
+    elif min_length >= 2:
+        core = f"{edge}{inner}{{{min_length - 2},{'' if max_length is None else max_length - 2}}}{edge}"
+    else:
+        core = f"{edge}(?:{inner}{{0,{'' if max_length is None else max_length - 2}}}{edge})?"
+    return f"^{space}{core if min_length else f'(?:{core})?'}{space}$"
 
 
 def _has_nul(value: object) -> bool:
@@ -26,8 +60,31 @@ def _has_nul(value: object) -> bool:
     return False
 
 
+def _describe_strings(schema: Any) -> None:
+    """Gives each string of a Strict model's schema the pattern of what the model takes."""
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & schema.keys():
+        low, high = schema.pop("minLength", 0), schema.pop("maxLength", None)
+        schema["pattern"] = trimmed_text(low, high)
+        size = f"{low}–{high}" if low else f"up to {high}"
+        schema.setdefault("description", f"{size} characters once trimmed; no NUL")
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in schema.get(key, []):
+            _describe_strings(branch)
+    if isinstance(schema.get("propertyNames"), dict):  # a dict's keys: strings, their type left unsaid
+        schema["propertyNames"] = {"type": "string", **schema["propertyNames"]}
+    for key in ("items", "additionalProperties", "propertyNames"):
+        _describe_strings(schema.get(key))
+    for prop in schema.get("properties", {}).values():
+        _describe_strings(prop)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # rules across fields, in JSON schema terms (if/then/else) for the OpenAPI description;
+    # the model's validators enforce them
+    json_rules: ClassVar[dict[str, Any]] = {}
 
     @field_validator("*")
     @classmethod
@@ -36,6 +93,47 @@ class Strict(BaseModel):
         if _has_nul(value):
             raise ValueError(NUL_MESSAGE)
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(core_schema)
+        own = handler.resolve_ref_schema(json_schema)
+        _describe_strings(own)
+        own.update(cls.json_rules)
+        return json_schema
+
+
+def _json_integer(value: object) -> object:
+    # JSON's integers, 5 or 5.0; not "5" or true, which pydantic would otherwise read as 5 and 1
+    if isinstance(value, bool | str):
+        raise ValueError("Input should be a valid integer")
+    return value
+
+
+DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    # a date as the schema's format says (YYYY-MM-DD), not a timestamp or a date-time
+    if isinstance(value, str) and DATE_TEXT.fullmatch(value) or isinstance(value, date):
+        return value
+    raise ValueError("Input should be a date as YYYY-MM-DD")
+
+
+# 0 to 200 with at most two decimals, as a JSON number or as text
+HOURS_TEXT = r"^(?:200(?:\.00?)?|1[0-9]{2}(?:\.[0-9]{1,2})?|[1-9]?[0-9](?:\.[0-9]{1,2})?)$"
+
+
+def _hours_text(value: object, info: ValidationInfo) -> object:
+    # a request's text (FastAPI validates in python mode) is read as HOURS_TEXT says; a Temporal
+    # payload (JSON mode) keeps the reading it was written with
+    if info.mode == "python" and isinstance(value, str) and not re.fullmatch(HOURS_TEXT, value):
+        raise ValueError("labor hours are a number from 0 to 200 with at most two decimals")
+    return value
+
+
+# after a field's limits, so its schema keeps them as minimum and maximum
+JSON_INTEGER = BeforeValidator(_json_integer)
 
 
 class Channel(StrEnum):
@@ -85,13 +183,27 @@ class Severity(StrEnum):
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Notes = Annotated[str | None, Field(max_length=4000)]
-Hours = Annotated[Decimal, Field(ge=0, le=200, max_digits=6, decimal_places=2)]
+Hours = Annotated[
+    Decimal,
+    Field(ge=0, le=200, max_digits=6, decimal_places=2),
+    BeforeValidator(_hours_text),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 200, "multipleOf": 0.01},
+                {"type": "string", "pattern": HOURS_TEXT},
+            ]
+        }
+    ),
+]
 
 
 class Customer(Strict):
     name: Name
-    phone: Annotated[str, Field(pattern=r"^\+?[0-9][0-9 \-]{4,19}$")]
-    email: Annotated[str | None, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] = None
+    phone: Annotated[str, Field(max_length=21, pattern=r"^\+?[0-9][0-9 \-]{4,19}$")]
+    email: Annotated[
+        str | None, Field(max_length=200, pattern=rf"^[^@\x00{SPACE}]+@[^@\x00{SPACE}]+\.[^@\x00{SPACE}]+$")
+    ] = None
     address: Annotated[str | None, Field(max_length=500)] = None
     locale: Literal["zh-CN", "en"] = "zh-CN"
     tier: Literal["standard", "vip"] = "standard"
@@ -101,12 +213,12 @@ class Product(Strict):
     category: Category
     model: Name
     serial_number: Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9\-_/.]+$")]
-    purchase_date: date
+    purchase_date: Annotated[date, BeforeValidator(_iso_date), Field(description="not in the future")]
 
 
 class Fault(Strict):
     description: Text
-    safety_hazard: bool = False
+    safety_hazard: StrictBool = False
     severity: Severity = Severity.FUNCTIONAL
 
 
@@ -121,11 +233,11 @@ class Intake(Strict):
 
 class PartQty(Strict):
     part_number: Annotated[str, Field(min_length=1, max_length=64)]
-    quantity: Annotated[int, Field(ge=1, le=100)]
+    quantity: Annotated[int, Field(ge=1, le=100), JSON_INTEGER]
 
 
 class RemoteResolution(Strict):
-    resolved: bool
+    resolved: StrictBool
     notes: Notes = None
 
 
@@ -141,10 +253,10 @@ class Diagnosis(Strict):
 
 
 class QuoteDecision(Strict):
-    approved: bool
+    approved: StrictBool
     note: Notes = None
     # when given, the decision only applies to that version of the quote
-    quote_version: Annotated[int | None, Field(ge=1)] = None
+    quote_version: Annotated[int, Field(ge=1), JSON_INTEGER] | None = None
 
 
 class Repair(Strict):
@@ -154,11 +266,15 @@ class Repair(Strict):
 
 
 class QcCheck(Strict):
-    passed: bool
-    checklist: dict[Annotated[str, Field(min_length=1, max_length=100)], bool] = Field(
+    passed: StrictBool
+    checklist: dict[Annotated[str, Field(min_length=1, max_length=100)], StrictBool] = Field(
         default_factory=dict, max_length=50
     )
     notes: Notes = None
+    json_rules = {
+        "if": {"properties": {"passed": {"const": True}}, "required": ["passed"]},
+        "then": {"properties": {"checklist": {"additionalProperties": {"const": True}}}},
+    }
 
     @field_validator("checklist")
     @classmethod
@@ -169,10 +285,15 @@ class QcCheck(Strict):
 
 
 class Handover(Strict):
-    accepted: bool
+    accepted: StrictBool
     signed_by: Name
     remarks: Notes = None
     resolution: Annotated[Literal["rework", "compensation"] | None, Field(validate_default=True)] = None
+    json_rules = {
+        "if": {"properties": {"accepted": {"const": False}}, "required": ["accepted"]},
+        "then": {"required": ["resolution"], "properties": {"resolution": {"enum": ["rework", "compensation"]}}},
+        "else": {"properties": {"resolution": {"type": "null"}}},
+    }
 
     @field_validator("resolution")
     @classmethod
@@ -186,10 +307,14 @@ class Handover(Strict):
 
 
 class Callback(Strict):
-    reached: bool
-    csat: Annotated[int | None, Field(ge=1, le=5, validate_default=True)] = None
-    nps: Annotated[int | None, Field(ge=0, le=10, validate_default=True)] = None
+    reached: StrictBool
+    csat: Annotated[Annotated[int, Field(ge=1, le=5), JSON_INTEGER] | None, Field(validate_default=True)] = None
+    nps: Annotated[Annotated[int, Field(ge=0, le=10), JSON_INTEGER] | None, Field(validate_default=True)] = None
     comments: Notes = None
+    json_rules = {
+        "if": {"properties": {"reached": {"const": True}}, "required": ["reached"]},
+        "then": {"required": ["csat", "nps"], "properties": {"csat": {"type": "integer"}, "nps": {"type": "integer"}}},
+    }
 
     @field_validator("csat", "nps")
     @classmethod
@@ -211,7 +336,7 @@ class Reassignment(Strict):
 class SlaExtension(Strict):
     target: Target
     # service minutes on the target's calendar, at most 30 days' worth
-    minutes: Annotated[int, Field(ge=1, le=30 * 24 * 60)]
+    minutes: Annotated[int, Field(ge=1, le=30 * 24 * 60), JSON_INTEGER]
     reason: Text
 
 

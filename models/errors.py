@@ -13,6 +13,14 @@ class ErrorKind(StrEnum):
     INVALID_STAGE = "InvalidStage"
     INVALID_INPUT = "InvalidInput"
     DUPLICATE_OPEN_CASE = "DuplicateOpenCase"
+    # a technician acting on a case that is not theirs: to them it does not exist
+    NOT_ASSIGNED = "NotAssigned"
+    # an Idempotency-Key sent again with another request
+    IDEMPOTENCY_KEY_REUSED = "IdempotencyKeyReused"
+    # the database refuses the data itself (too long, not storable): retrying cannot help
+    UNRECORDABLE = "Unrecordable"
+    # an action's write kept failing for as long as the case's policy allows
+    NOT_RECORDED = "NotRecorded"
 
 
 class FieldError(TypedDict):
@@ -51,6 +59,41 @@ def duplicate_open_case(case_id: str) -> ApplicationError:
     """Detail: the id of the case already open."""
     return ApplicationError(
         duplicate_open_case_message(case_id), case_id, type=ErrorKind.DUPLICATE_OPEN_CASE, non_retryable=True
+    )
+
+
+def not_assigned(case_id: str, technician_id: str) -> ApplicationError:
+    """Detail: the case id."""
+    return ApplicationError(
+        f"case {case_id} is not assigned to technician {technician_id}",
+        case_id,
+        type=ErrorKind.NOT_ASSIGNED,
+        non_retryable=True,
+    )
+
+
+def idempotency_key_reused() -> ApplicationError:
+    return ApplicationError(
+        "this Idempotency-Key came with another request before; use a new key for a new request",
+        type=ErrorKind.IDEMPOTENCY_KEY_REUSED,
+        non_retryable=True,
+    )
+
+
+def unrecordable(reason: str) -> ApplicationError:
+    return ApplicationError(
+        f"the database refused to record this ({reason}); nothing was changed",
+        type=ErrorKind.UNRECORDABLE,
+        non_retryable=True,
+    )
+
+
+def not_recorded(seconds: float) -> ApplicationError:
+    return ApplicationError(
+        f"the case could not record this action in {seconds:.0f} s of trying; nothing was changed. "
+        "Send it again with a new Idempotency-Key",
+        type=ErrorKind.NOT_RECORDED,
+        non_retryable=True,
     )
 
 

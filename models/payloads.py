@@ -33,7 +33,8 @@ class CaseStart(BaseModel):
     case_id: str
     intake: Intake
     actor: Actor
-    idempotency_key: str | None = None
+    idempotency_key: str | None = None  # scoped to the caller: models/idempotency.py
+    idempotency_body: str | None = None
 
 
 class CaseFields(BaseModel):
@@ -72,6 +73,8 @@ class CasePolicy(BaseModel):
     callback_delay_seconds: float
     callback_unreachable_seconds: float
     max_qc_failures: int
+    # how long an action's write keeps retrying before the action answers not_recorded
+    action_retry_seconds: float = 600.0
 
 
 class SlaPlan(BaseModel):

@@ -67,7 +67,9 @@ class CaseRow(Base):
     service_mode: Mapped[str | None] = mapped_column(String(16))
     technician_id: Mapped[str | None] = mapped_column(String(32))
     repeat_of: Mapped[str | None] = mapped_column(String(32))
+    # the digest of (caller, Idempotency-Key), and of the intake it came with
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    idempotency_body: Mapped[str | None] = mapped_column(String(64))
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     sla_breached: Mapped[bool] = mapped_column(Boolean, default=False)
     # customer, product and fault as reported, kept with the case as evidence

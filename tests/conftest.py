@@ -34,7 +34,7 @@ def postgres(tmp_path_factory) -> Iterator[Postgres]:
 async def database_url(postgres) -> str:
     """asyncpg URL of a database at the latest migration, with the seed data."""
     await asyncio.to_thread(upgrade, postgres.url)  # alembic's env.py runs its own loop
-    await seed(postgres.url)
+    await seed(postgres.url, dev_keys=True)
     return postgres.url
 
 
@@ -68,6 +68,10 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 def settings(database_url, temporal_server) -> Settings:
     """Settings for the test servers, on a task queue of this session's own."""
+    # many tests share one API and its dev keys: the rate limit has its own test
     return Settings(
-        database_url=database_url, temporal_address=temporal_server.address, task_queue=f"test-{uuid.uuid4().hex[:8]}"
+        database_url=database_url,
+        temporal_address=temporal_server.address,
+        task_queue=f"test-{uuid.uuid4().hex[:8]}",
+        rate_limit="100000/minute",
     )

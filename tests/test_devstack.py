@@ -1,6 +1,9 @@
 """The test servers and the dev stack's database: schema, seed data, search attributes."""
 
 import asyncio
+import os
+import subprocess
+import sys
 from contextlib import asynccontextmanager
 
 from sqlalchemy import func, inspect, make_url, select, text
@@ -8,8 +11,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
 from api.auth import key_hash
+from devstack import ROOT
 from devstack.migrate import upgrade
 from devstack.seed import DEV_KEYS, seed
+from devstack.seed import main as seed_main
 from devstack.temporal import INDEXED_TYPES
 from models.domain import Category
 from models.search_attributes import ALL, CLI_TYPES
@@ -48,7 +53,7 @@ async def test_migrations_create_every_table(database_url):
 
 async def test_seed_is_idempotent(database_url):
     before = await counts(database_url)
-    assert await seed(database_url) == {name: 0 for name in before}
+    assert await seed(database_url, dev_keys=True) == {name: 0 for name in before}
     assert await counts(database_url) == before
     assert before == {
         "parts": sum(map(len, PARTS.values())),
@@ -75,6 +80,37 @@ async def test_the_production_reference_load_leaves_out_the_dev_keys(database_ur
     assert await load(url) == {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS)}
     assert await load(url) == {"parts": 0, "technicians": 0}
     assert (await counts(url))["api_keys"] == 0
+
+
+async def test_the_dev_keys_are_seeded_only_on_request(database_url):
+    url = await fresh_database(database_url, "seeded_without_keys")
+    await asyncio.to_thread(upgrade, url)
+    reference = {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS)}
+    assert await seed(url) == reference
+    assert (await counts(url))["api_keys"] == 0
+    assert await seed(url, dev_keys=True) == {"parts": 0, "technicians": 0, "api_keys": len(DEV_KEYS)}
+
+
+async def test_python_m_devstack_seed_adds_the_dev_keys_only_with_the_flag(database_url, monkeypatch):
+    url = await fresh_database(database_url, "seeded_by_command")
+    await asyncio.to_thread(upgrade, url)
+    reference = {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS)}
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "devstack.seed"],
+        cwd=ROOT,
+        env=os.environ | {"REPAIRFLOW_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, str(reference)), done.stderr
+    assert (await counts(url))["api_keys"] == 0
+
+    # the flag, in this process (a second interpreter would only cost time)
+    monkeypatch.setenv("REPAIRFLOW_DATABASE_URL", url)
+    await asyncio.to_thread(seed_main, ["--dev-keys"])
+    assert (await counts(url))["api_keys"] == len(DEV_KEYS)
 
 
 async def test_every_category_has_priced_parts(database_url):

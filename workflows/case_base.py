@@ -61,6 +61,12 @@ class CaseWorkflowBase:
     _reviewed: bool
     # each change of an SLA clock wakes its ladder to re-plan
     _clock_changes: Counter[str]
+    # Idempotency-Key scope -> digest of the request it first came with
+    _idempotency: dict[str, str]
+    # a person's action is under way (its writes retry for a bounded time), not the system
+    _in_action: bool
+    # activities that succeeded: an action that wrote nothing can give its keys back
+    _writes: int
 
     def _init_base(self, start: CaseStart) -> None:
         self._start = start
@@ -73,6 +79,9 @@ class CaseWorkflowBase:
         self._ladder = False
         self._reviewed = False
         self._clock_changes = Counter()
+        self._idempotency = {}
+        self._in_action = False
+        self._writes = 0
 
     @property
     def policy(self) -> CasePolicy:
@@ -109,15 +118,32 @@ class CaseWorkflowBase:
         )
 
     async def _run(self, activity: Callable[[Any, I], Awaitable[R]], given: I, summary: str | None = None) -> R:
+        """Runs an activity. A person's action retries for the case's bounded time, then
+        answers not_recorded; the system's own writes (triage, timers, ladders, review)
+        carry no input of anyone's and retry until the database takes them."""
+        within = self.policy.action_retry_seconds if self._in_action else None
         try:
-            return await workflow.execute_activity_method(
-                activity, given, start_to_close_timeout=STEP_TIMEOUT, retry_policy=RETRY, summary=summary
+            result = await workflow.execute_activity_method(
+                activity,
+                given,
+                start_to_close_timeout=STEP_TIMEOUT,
+                schedule_to_close_timeout=timedelta(seconds=within) if within else None,
+                retry_policy=RETRY,
+                summary=summary,
             )
         except ActivityError as err:
             business = errors.passed_on(err.cause) if err.cause else None
-            if business is None:
-                raise
-            raise business from None
+            if business is not None and (self._in_action or self._policy is None):
+                raise business from None
+            if business is not None:
+                # the database refusing the system's own data is a defect: this workflow task
+                # fails and is tried again once the code is fixed; the case stays as it is
+                raise RuntimeError(f"{business.type}: {business.message}") from err
+            if within:
+                raise errors.not_recorded(within) from None
+            raise
+        self._writes += 1
+        return result
 
     async def _commit(self, activity: Callable[[Any, I], Awaitable[None]], given: I) -> None:
         """Records an event (with the record it carries) and applies it to the state."""

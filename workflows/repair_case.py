@@ -138,7 +138,7 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
 
     @workflow.update
     async def record_remote_resolution(self, actor: Actor, data: RemoteResolution) -> CaseState:
-        async with self._acting(Action.REMOTE_RESOLUTION):
+        async with self._acting(Action.REMOTE_RESOLUTION, actor):
             to = stages.after_remote_guidance(data.resolved)
             if data.resolved:
                 await self._record(
@@ -167,7 +167,7 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
 
     @workflow.update
     async def assign_technician(self, actor: Actor, data: Assignment) -> CaseState:
-        async with self._acting(Action.ASSIGNMENT):
+        async with self._acting(Action.ASSIGNMENT, actor):
             await self._record(
                 self._event(
                     EventType.TECHNICIAN_ASSIGNED,
@@ -183,7 +183,7 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
 
     @workflow.update
     async def record_callback(self, actor: Actor, data: Callback) -> CaseState:
-        async with self._acting(Action.CALLBACK):
+        async with self._acting(Action.CALLBACK, actor):
             to = stages.after_callback(data.reached)
             outcome = "reached" if data.reached else "not_reached"
             event = self._event(
@@ -204,14 +204,14 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
 
     @workflow.update
     async def cancel(self, actor: Actor, data: Cancel) -> CaseState:
-        async with self._acting(Action.CANCEL):
+        async with self._acting(Action.CANCEL, actor):
             await self._record(self._event(EventType.CANCELLED, actor, stages.after_cancel(), data.model_dump()))
             self._cancelled = True
         return await self._closed_if(True)
 
     @workflow.update
     async def reassign_technician(self, actor: Actor, data: Reassignment) -> CaseState:
-        async with self._acting(Action.REASSIGNMENT):
+        async with self._acting(Action.REASSIGNMENT, actor):
             self._check_reassignment(data)
             s = self._state
             await self._record(
@@ -227,7 +227,7 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
 
     @workflow.update
     async def extend_sla(self, actor: Actor, data: SlaExtension) -> CaseState:
-        async with self._acting(Action.SLA_EXTENSION):
+        async with self._acting(Action.SLA_EXTENSION, actor):
             self._check_extension(data)
             await self._change_clock(data.target, "extend", actor, minutes=data.minutes, reason=data.reason)
         return self._state
@@ -240,28 +240,28 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
 
     @record_remote_resolution.validator
     def _may_resolve_remotely(self, actor: Actor, data: RemoteResolution) -> None:
-        self._check(Action.REMOTE_RESOLUTION)
+        self._check(Action.REMOTE_RESOLUTION, actor)
 
     @assign_technician.validator
     def _may_assign(self, actor: Actor, data: Assignment) -> None:
-        self._check(Action.ASSIGNMENT)
+        self._check(Action.ASSIGNMENT, actor)
 
     @record_callback.validator
     def _may_call_back(self, actor: Actor, data: Callback) -> None:
-        self._check(Action.CALLBACK)
+        self._check(Action.CALLBACK, actor)
 
     @cancel.validator
     def _may_cancel(self, actor: Actor, data: Cancel) -> None:
-        self._check(Action.CANCEL)
+        self._check(Action.CANCEL, actor)
 
     @reassign_technician.validator
     def _may_reassign(self, actor: Actor, data: Reassignment) -> None:
-        self._check(Action.REASSIGNMENT)
+        self._check(Action.REASSIGNMENT, actor)
         self._check_reassignment(data)
 
     @extend_sla.validator
     def _may_extend(self, actor: Actor, data: SlaExtension) -> None:
-        self._check(Action.SLA_EXTENSION)
+        self._check(Action.SLA_EXTENSION, actor)
         self._check_extension(data)
 
     # ---- helpers -----------------------------------------------------------------

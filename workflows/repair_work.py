@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
 class RepairWork(StageTimers, ActionChecks):
     @workflow.update
     async def record_diagnosis(self, actor: Actor, data: Diagnosis) -> CaseState:
-        async with self._acting(Action.DIAGNOSIS):
+        async with self._acting(Action.DIAGNOSIS, actor):
             s = self._state
             version = (s.quote.version + 1) if s.quote else 1
             quote = await self._run(
@@ -75,7 +75,7 @@ class RepairWork(StageTimers, ActionChecks):
 
     @workflow.update
     async def decide_quote(self, actor: Actor, data: QuoteDecision) -> CaseState:
-        async with self._acting(Action.QUOTE_DECISION):
+        async with self._acting(Action.QUOTE_DECISION, actor):
             quote = self._state.quote
             assert quote is not None
             self._check_quote_version(data)
@@ -99,7 +99,7 @@ class RepairWork(StageTimers, ActionChecks):
 
     @workflow.update
     async def record_repair(self, actor: Actor, data: Repair) -> CaseState:
-        async with self._acting(Action.REPAIR):
+        async with self._acting(Action.REPAIR, actor):
             event = self._event(EventType.REPAIRED, actor, stages.after_repair())
             await self._commit(
                 CaseRecordActivities.record_repair, RepairInput(event=event, seq=self._seq("repair"), repair=data)
@@ -109,7 +109,7 @@ class RepairWork(StageTimers, ActionChecks):
 
     @workflow.update
     async def record_qc(self, actor: Actor, data: QcCheck) -> CaseState:
-        async with self._acting(Action.QC):
+        async with self._acting(Action.QC, actor):
             s = self._state
             event = self._event(
                 EventType.QC_PASSED if data.passed else EventType.QC_FAILED, actor, stages.after_qc(data.passed)
@@ -128,7 +128,7 @@ class RepairWork(StageTimers, ActionChecks):
 
     @workflow.update
     async def record_handover(self, actor: Actor, data: Handover) -> CaseState:
-        async with self._acting(Action.HANDOVER):
+        async with self._acting(Action.HANDOVER, actor):
             s = self._state
             self._check_rework(data)
             to = stages.after_handover(data.accepted, data.resolution)
@@ -153,24 +153,24 @@ class RepairWork(StageTimers, ActionChecks):
 
     @record_diagnosis.validator
     def _may_diagnose(self, actor: Actor, data: Diagnosis) -> None:
-        self._check(Action.DIAGNOSIS)
+        self._check(Action.DIAGNOSIS, actor)
 
     @decide_quote.validator
     def _may_decide_quote(self, actor: Actor, data: QuoteDecision) -> None:
-        self._check(Action.QUOTE_DECISION)
+        self._check(Action.QUOTE_DECISION, actor)
         self._check_quote_version(data)
 
     @record_repair.validator
     def _may_repair(self, actor: Actor, data: Repair) -> None:
-        self._check(Action.REPAIR)
+        self._check(Action.REPAIR, actor)
 
     @record_qc.validator
     def _may_check_quality(self, actor: Actor, data: QcCheck) -> None:
-        self._check(Action.QC)
+        self._check(Action.QC, actor)
 
     @record_handover.validator
     def _may_hand_over(self, actor: Actor, data: Handover) -> None:
-        self._check(Action.HANDOVER)
+        self._check(Action.HANDOVER, actor)
         self._check_rework(data)
 
     def _enter_repair(self) -> None:

@@ -2,6 +2,7 @@
 workflow, whose validator is the authority on the stage; the checks here answer the
 common refusals without a round trip and in the order 404, 403, 422, 409."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -12,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import commands
-from api.auth import Caller, Principal, forbidden, require
-from api.deps import Db, Svc
+from api.auth import Caller, Principal, require
+from api.deps import Db, Services, Svc
 from api.errors import ApiError, business, invalid, not_found, responses, temporal_unavailable
+from api.links import to_case
 from api.queries import case_view
-from api.schemas import CaseView
-from models import errors
+from api.schemas import CaseId, CaseView, IdempotencyKey, QuoteDecisionRequest
+from models import errors, idempotency
 from models.domain import (
     Assignment,
     Callback,
@@ -26,17 +28,19 @@ from models.domain import (
     Handover,
     PartQty,
     QcCheck,
-    QuoteDecision,
     Reassignment,
     RemoteResolution,
     Repair,
     Role,
     SlaExtension,
 )
+from models.errors import ErrorKind
 from models.stages import TERMINAL, Action, Stage, allowed
 from models.tables import CaseRow, PartRow, TechnicianRow
 
 router = APIRouter(prefix="/api/v1/cases", tags=["actions"])
+
+CATCH_UP_POLL = 0.1
 
 Check = Callable[[AsyncSession, BaseModel], Awaitable[None]]
 
@@ -109,7 +113,13 @@ SPECS = (
         "Record the diagnosis; prices a quote (a new diagnosis replaces a pending quote)",
         _check_diagnosis,
     ),
-    _spec(Action.QUOTE_DECISION, "quote/decision", QuoteDecision, {Role.AGENT}, "The customer's decision on the quote"),
+    _spec(
+        Action.QUOTE_DECISION,
+        "quote/decision",
+        QuoteDecisionRequest,
+        {Role.AGENT},
+        "The customer's decision on one version of the quote",
+    ),
     _spec(Action.REPAIR, "repair", Repair, {Role.TECHNICIAN}, "Record the repair", _check_repair),
     _spec(
         Action.QC, "qc", QcCheck, {Role.TECHNICIAN, Role.SUPERVISOR}, "Quality check; a failure sends it back to repair"
@@ -148,13 +158,12 @@ def invalid_stage(action: Action, stage: str) -> ApiError:
 def acting(spec: Spec):
     """Dependency: the case row and the caller, once they may take this action."""
 
-    async def dependency(case_id: str, principal: Caller, session: Db) -> tuple[Principal, CaseRow]:
+    async def dependency(case_id: CaseId, principal: Caller, session: Db) -> tuple[Principal, CaseRow]:
         case = await session.get(CaseRow, case_id)
-        if case is None:
+        # another technician's case is not there for this one, whatever the action
+        if case is None or not principal.may_see(case.technician_id):
             raise not_found(case_id)
         require(principal, spec.roles, f"take the {spec.action.value} action")
-        if principal.role is Role.TECHNICIAN and case.technician_id != principal.technician_id:
-            raise forbidden(f"case {case_id} is not assigned to technician {principal.technician_id}")
         return principal, case
 
     return dependency
@@ -167,25 +176,59 @@ async def _closed(session: AsyncSession, action: Action, case_id: str) -> ApiErr
     return temporal_unavailable(f"the workflow of case {case_id} is not running")
 
 
+async def _act_when_caught_up(
+    session: AsyncSession,
+    svc: Services,
+    action: Action,
+    case_id: str,
+    principal: Principal,
+    body: BaseModel,
+    update_id: str | None,
+) -> None:
+    """The workflow writes a stage before it knows the write landed: for a moment after a
+    worker restart the database can be ahead of it. A refusal for the stage while the
+    database already allows the action is that moment; try again while the caller waits."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + svc.settings.answer_timeout
+    while True:
+        left = deadline - loop.time()
+        try:
+            await commands.act(
+                svc.temporal, case_id, action, principal.actor, body, update_id=update_id, within=max(left, 0.1)
+            )
+            return
+        except ApiError as err:
+            if err.kind is not ErrorKind.INVALID_STAGE or loop.time() > deadline:
+                raise
+            stage = await session.scalar(select(CaseRow.stage).where(CaseRow.case_id == case_id))
+            await session.close()
+            if stage is None or not allowed(action, Stage(stage)):
+                raise
+        await asyncio.sleep(CATCH_UP_POLL)
+
+
 def _endpoint(spec: Spec):
     async def endpoint(
         body: spec.body,  # type: ignore[name-defined]
         ctx: Annotated[tuple[Principal, CaseRow], Depends(acting(spec))],
         session: Db,
         svc: Svc,
+        idempotency_key: IdempotencyKey = None,
     ) -> CaseView:
         principal, case = ctx
         if spec.check:
             await spec.check(session, body)
-        # the stage in the database is never behind the workflow's, which writes it first
-        if not allowed(spec.action, Stage(case.stage)):
+        # the stage in the database is never behind the workflow's, which writes it first; a
+        # keyed retry goes to the workflow, which answers it as it answered the first time
+        if not idempotency_key and not allowed(spec.action, Stage(case.stage)):
             raise invalid_stage(spec.action, case.stage)
         case_id = case.case_id
         await session.close()  # no connection held while the workflow works
+        update_id = idempotency_key and idempotency.update_id(
+            principal.name, idempotency_key, spec.action.value, body.model_dump_json()
+        )
         try:
-            await commands.act(
-                svc.temporal, case_id, spec.action, principal.actor, body, within=svc.settings.answer_timeout
-            )
+            await _act_when_caught_up(session, svc, spec.action, case_id, principal, body, update_id or None)
         except commands.WorkflowClosed as err:
             raise await _closed(session, spec.action, case_id) from err
         view = await case_view(session, case_id)
@@ -207,5 +250,5 @@ for spec in SPECS:
         name=f"record_{spec.action.value}",
         description=f"Roles: {', '.join(sorted(spec.roles))}. Answers with the case view once the "
         "workflow accepted and recorded the action.",
-        responses=responses(401, 403, 404, 409, 422, 503),
+        responses={200: to_case(), **responses(401, 403, 404, 409, 422, body=True)},
     )

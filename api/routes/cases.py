@@ -1,5 +1,6 @@
 """Opening cases and reading them."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated
 
@@ -13,9 +14,10 @@ from api.auth import Caller, Principal, role
 from api.case_ids import keyed_case_id, random_case_id
 from api.deps import Db, Services, Svc
 from api.errors import ApiError, business, invalid, not_found, responses, temporal_unavailable
-from api.queries import BadCursor, case_page, case_view, timeline
-from api.schemas import CaseList, CaseStatus, CaseView, Timeline
-from models import errors
+from api.links import to_case
+from api.queries import CURSOR_LENGTH, CURSOR_PATTERN, BadCursor, case_page, case_view, timeline
+from api.schemas import NO_NUL, CaseId, CaseList, CaseStatus, CaseView, QueryBool, Timeline
+from models import errors, idempotency
 from models.domain import Intake, Priority, Role
 from models.errors import ErrorKind
 from models.payloads import CaseStart
@@ -25,6 +27,7 @@ from models.tables import CaseRow, DeviceRow
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 ID_ATTEMPTS = 5
+TRIAGE_POLL = 0.1
 # the last time zone to reach a date: a purchase made "today" anywhere is not in the future
 LATEST_ZONE = timezone(timedelta(hours=14))
 
@@ -80,6 +83,24 @@ async def _by_key(session: AsyncSession, key: str) -> str | None:
     return await session.scalar(select(CaseRow.case_id).where(CaseRow.idempotency_key == key))
 
 
+async def _triaged(session: AsyncSession, case_id: str, within: float) -> None:
+    """A retry can arrive while the first request's triage still runs: it answers, as the
+    first does, with the triaged case."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while await session.scalar(select(CaseRow.priority).where(CaseRow.case_id == case_id)) is None:
+        if loop.time() > deadline:
+            raise temporal_unavailable("the case is recorded but not triaged yet; try again")
+        await asyncio.sleep(TRIAGE_POLL)
+
+
+async def _same_request(session: AsyncSession, case_id: str, body: str) -> None:
+    """A key answers only the request it first came with."""
+    stored = await session.scalar(select(CaseRow.idempotency_body).where(CaseRow.case_id == case_id))
+    if stored != body:
+        raise business(errors.idempotency_key_reused())
+
+
 async def _open_case_for(session: AsyncSession, serial_number: str) -> str | None:
     return await session.scalar(
         select(CaseRow.case_id)
@@ -90,7 +111,7 @@ async def _open_case_for(session: AsyncSession, serial_number: str) -> str | Non
 
 
 async def _start(
-    session: AsyncSession, svc: Services, principal: Principal, intake: Intake, key: str | None
+    session: AsyncSession, svc: Services, principal: Principal, intake: Intake, key: str | None, body: str
 ) -> tuple[str, bool]:
     """Starts the case workflow; returns (case id, whether an earlier request made it)."""
     today = datetime.now(UTC).date()
@@ -102,7 +123,13 @@ async def _start(
                 return case_id, True
             continue  # the id belongs to another case
         await session.close()  # no connection held while the workflow works
-        start = CaseStart(case_id=case_id, intake=intake, actor=principal.actor, idempotency_key=key)
+        start = CaseStart(
+            case_id=case_id,
+            intake=intake,
+            actor=principal.actor,
+            idempotency_key=key,
+            idempotency_body=body if key else None,
+        )
         try:
             await commands.open_case(
                 svc.temporal,
@@ -137,8 +164,9 @@ async def _start(
     response_model=CaseView,
     summary="Open a case (intake)",
     responses={
-        200: {"model": CaseView, "description": "replayed: the case this Idempotency-Key made"},
-        **responses(401, 403, 409, 422, 503),
+        200: {"model": CaseView, "description": "replayed: the case this Idempotency-Key made", **to_case()},
+        201: to_case(),
+        **responses(401, 403, 409, 422, body=True),
     },
 )
 async def open_case(
@@ -153,7 +181,8 @@ async def open_case(
             alias="Idempotency-Key",
             min_length=1,
             max_length=200,
-            description="retries with the same key return the same case",
+            description="retries with the same key and body return the same case; the same key with "
+            "another body is refused (422 idempotency_key_reused). Keys are the caller's own.",
         ),
     ] = None,
 ) -> CaseView:
@@ -162,13 +191,19 @@ async def open_case(
     already has an open case."""
     if intake.product.purchase_date > datetime.now(LATEST_ZONE).date():
         raise invalid([{"field": "product.purchase_date", "message": "the purchase date is in the future"}])
-    case_id = idempotency_key and await _by_key(session, idempotency_key)
+    key = idempotency_key and idempotency.scoped_key(principal.name, idempotency_key)
+    body = idempotency.body_digest(intake.model_dump_json())
+    case_id = key and await _by_key(session, key)
     if case_id:
         replayed = True
     else:
         if open_id := await _open_case_for(session, intake.product.serial_number):
             raise duplicate(open_id)
-        case_id, replayed = await _start(session, svc, principal, intake, idempotency_key)
+        case_id, replayed = await _start(session, svc, principal, intake, key, body)
+    if key:
+        await _same_request(session, case_id, body)
+    if replayed:
+        await _triaged(session, case_id, svc.settings.answer_timeout)
     if replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
@@ -178,18 +213,31 @@ async def open_case(
     return view
 
 
-@router.get("", response_model=CaseList, summary="List cases, newest first", responses=responses(401, 422))
+@router.get(
+    "",
+    response_model=CaseList,
+    summary="List cases, newest first",
+    responses={200: to_case("/items/0/case_id"), **responses(401, 422)},
+)
 async def list_cases(
-    _: Caller,
+    principal: Caller,
     session: Db,
     stage: Stage | None = None,
     priority: Priority | None = None,
     status: CaseStatus | None = None,
-    sla_breached: bool | None = None,
-    technician_id: Annotated[str | None, Query(min_length=1, max_length=32)] = None,
+    sla_breached: QueryBool | None = None,
+    technician_id: Annotated[str | None, Query(min_length=1, max_length=32, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=CURSOR_LENGTH, pattern=CURSOR_PATTERN, description="`next_cursor` of the previous page"),
+    ] = None,
 ) -> CaseList:
+    if principal.role is Role.TECHNICIAN:
+        # a technician's list is their own cases, whatever else it is filtered by
+        if technician_id not in (None, principal.technician_id):
+            return CaseList(items=[], next_cursor=None)
+        technician_id = principal.technician_id
     filters = {
         "stage": stage and stage.value,
         "priority": priority and priority.value,
@@ -204,10 +252,15 @@ async def list_cases(
     return CaseList(items=items, next_cursor=next_cursor)
 
 
-@router.get("/{case_id}", response_model=CaseView, summary="One case", responses=responses(401, 404, 422))
-async def get_case(case_id: str, _: Caller, session: Db) -> CaseView:
+@router.get(
+    "/{case_id}",
+    response_model=CaseView,
+    summary="One case",
+    responses={200: to_case(), **responses(401, 404, 422)},
+)
+async def get_case(case_id: CaseId, principal: Caller, session: Db) -> CaseView:
     view = await case_view(session, case_id)
-    if view is None:
+    if view is None or not principal.may_see(view.technician_id):
         raise not_found(case_id)
     return view
 
@@ -218,8 +271,8 @@ async def get_case(case_id: str, _: Caller, session: Db) -> CaseView:
     summary="What happened to a case, oldest first",
     responses=responses(401, 404, 422),
 )
-async def get_timeline(case_id: str, _: Caller, session: Db) -> Timeline:
-    events = await timeline(session, case_id)
-    if not events and await session.get(CaseRow, case_id) is None:
+async def get_timeline(case_id: CaseId, principal: Caller, session: Db) -> Timeline:
+    case = (await session.execute(select(CaseRow.technician_id).where(CaseRow.case_id == case_id))).first()
+    if case is None or not principal.may_see(case.technician_id):
         raise not_found(case_id)
-    return Timeline(events=events)
+    return Timeline(events=await timeline(session, case_id))

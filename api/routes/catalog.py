@@ -6,7 +6,7 @@ from sqlalchemy import select
 from api.auth import Caller
 from api.deps import Db
 from api.errors import responses
-from api.schemas import PartList, PartView, TechnicianList, TechnicianView
+from api.schemas import PartList, PartView, QueryBool, TechnicianList, TechnicianView
 from models.domain import Category
 from models.tables import PartRow, TechnicianRow
 
@@ -22,7 +22,7 @@ async def list_parts(_: Caller, session: Db, category: Category | None = None) -
 
 
 @router.get("/technicians", response_model=TechnicianList, summary="Technicians", responses=responses(401, 422))
-async def list_technicians(_: Caller, session: Db, active: bool | None = None) -> TechnicianList:
+async def list_technicians(_: Caller, session: Db, active: QueryBool | None = None) -> TechnicianList:
     query = select(TechnicianRow).order_by(TechnicianRow.technician_id)
     if active is not None:
         query = query.where(TechnicianRow.active == active)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from api.auth import Principal, role
 from api.deps import Db
 from api.errors import responses
+from api.links import to_case
 from api.queries import at_risk
 from api.schemas import AtRiskList
 from models.domain import Role
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1/sla", tags=["sla"])
     "/at-risk",
     response_model=AtRiskList,
     summary="Open cases by time left on their next deadline",
-    responses=responses(401, 403, 422),
+    responses={200: to_case("/items/0/case_id"), **responses(401, 403, 422)},
 )
 async def list_at_risk(
     _: Annotated[Principal, Depends(role(Role.SUPERVISOR, what="see the SLA board"))],

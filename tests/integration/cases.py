@@ -92,6 +92,9 @@ class Cases:
         )
 
     async def decide(self, case_id: str, approved: bool, **extra: Any) -> dict:
+        """A decision on the case's current quote, unless `quote_version` says otherwise."""
+        if "quote_version" not in extra:
+            extra["quote_version"] = (await self.get(case_id))["quote"]["version"]
         return await self.act(case_id, "quote/decision", {"approved": approved, "note": "by phone", **extra})
 
     async def repair(self, case_id: str, parts: Sequence[tuple[str, int]] = (), hours: str = "1.0") -> dict:

@@ -198,6 +198,6 @@ async def test_technician_sees_only_assigned_cases(cases):
     cid = case["case_id"]
     await cases.assign(cid, "T-002")
     body = {"fault_cause": "x", "parts": [], "labor_hours": "1"}
-    error = await cases.act(cid, "diagnosis", body, TECH, status=403)
-    assert error["error"]["code"] == "forbidden"
+    error = await cases.act(cid, "diagnosis", body, TECH, status=404)
+    assert error["error"] == {"code": "not_found", "message": f"case {cid} not found"}
     assert (await cases.get(cid))["stage"] == "DIAGNOSIS"

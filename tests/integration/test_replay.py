@@ -6,10 +6,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
+from temporalio.workflow import NondeterminismError
 
+from models.messages import Audience, Template
+from models.payloads import CaseStart, CaseState
 from workflows import RepairCaseWorkflow
 
 ROOT = Path(__file__).parent.parent / "histories"
@@ -49,3 +53,45 @@ async def test_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
     replayer = Replayer(workflows=[RepairCaseWorkflow], data_converter=pydantic_data_converter)
     await replayer.replay_workflow(history)
+
+
+@workflow.defn(name="RepairCaseWorkflow", sandboxed=False)
+class Reordered(RepairCaseWorkflow):
+    """Today's workflow with one deliberate change that running cases would not survive:
+    the customer hears of the intake before it is recorded."""
+
+    @workflow.init
+    def __init__(self, start: CaseStart) -> None:
+        super().__init__(start)
+
+    @workflow.run
+    async def run(self, start: CaseStart) -> CaseState:
+        return await super().run(start)
+
+    async def _intake(self) -> bool:
+        self._notify(Audience.CUSTOMER, Template.ACCEPTED, name=self._start.intake.customer.name)
+        return await super()._intake()
+
+
+@pytest.mark.parametrize(
+    "path", sorted(ROOT.glob("v*/out_of_warranty_repair_from_intake_to_closed-1.json")), ids=lambda p: p.parent.name
+)
+async def test_a_reordered_workflow_fails_the_replay(path: Path):
+    """The negative control: the replay test can fail, and fails on a reordering."""
+    history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
+    replayer = Replayer(workflows=[Reordered], data_converter=pydantic_data_converter)
+    with pytest.raises(NondeterminismError):
+        await replayer.replay_workflow(history)
+
+
+async def test_a_case_of_the_unreleased_ladder_before_84a2ecc_does_not_replay():
+    """Recorded on 518a597 (the ladder before the review fixes of 84a2ecc, never released):
+    an extension after the top rung. That ladder stopped at its top; today's re-arms it
+    and starts a timer, which this history lacks. Up to that point the history is the same
+    as a released case's (generation v3 has one), so no workflow.patched() can serve both:
+    the released behaviour stays. This pins the finding, so a future 'fix' shows here."""
+    path = ROOT.parent / "legacy" / "pre_84a2ecc_extension_after_the_top_rung.json"
+    history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
+    replayer = Replayer(workflows=[RepairCaseWorkflow], data_converter=pydantic_data_converter)
+    with pytest.raises(NondeterminismError, match="Timer machine"):
+        await replayer.replay_workflow(history)

@@ -26,7 +26,7 @@ async def test_a_supervisor_hands_a_case_to_another_technician(cases):
     )
     assert event["data"] == {"technician_id": "T-004", "previous": "T-001", "reason": REASON["reason"]}
     # the case is no longer T-001's to work on
-    await cases.act(cid, "diagnosis", {"fault_cause": "x", "labor_hours": "1"}, TECH, status=403)
+    await cases.act(cid, "diagnosis", {"fault_cause": "x", "labor_hours": "1"}, TECH, status=404)
 
 
 async def test_reassignment_refusals(cases):

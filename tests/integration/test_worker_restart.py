@@ -6,7 +6,7 @@ import signal
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from api.app import create_app
 from models.tables import (
@@ -32,7 +32,21 @@ async def unpolled_api(settings):
         yield isolated, Cases(http)
 
 
-async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions):
+async def blocked_behind(engine, holder_pid: int) -> None:
+    """Waits until another session (the worker's write) waits for the holder's lock."""
+    for _ in range(200):
+        async with engine.connect() as conn:
+            waiting = await conn.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"),
+                {"holder": holder_pid},
+            )
+        if waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no write blocked behind the test's lock")
+
+
+async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions, engine, temporal_client):
     settings, cases = unpolled_api
     first = start_worker(settings)
     second = None
@@ -42,11 +56,15 @@ async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions
         await cases.assign(cid)
         await cases.diagnose(cid, [("WSH-DRAIN-PUMP", 1)])
 
-        # the approval is in flight when the worker dies without a chance to clean up
-        decision = asyncio.create_task(cases.decide(cid, True))
-        await asyncio.sleep(0.3)
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
+        # hold the case row, so the approval's activity is certainly running when the worker dies
+        async with engine.connect() as holder:
+            pid = await holder.scalar(text("SELECT pg_backend_pid()"))
+            await holder.execute(text("SELECT 1 FROM cases WHERE case_id = :cid FOR UPDATE"), {"cid": cid})
+            decision = asyncio.create_task(cases.decide(cid, True))
+            await blocked_behind(engine, pid)
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+            await holder.rollback()
         second = start_worker(settings)
 
         assert (await decision)["stage"] == "REPAIR"
@@ -55,11 +73,29 @@ async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions
         await cases.handover(cid)
         case = await cases.callback(cid)
         assert case["stage"] == "CLOSED"
+        handle = temporal_client.get_workflow_handle(cid)
+        await handle.result()  # every message sent, too
+        history = await handle.fetch_history()
     finally:
         for proc in (first, second):
             if proc and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(timeout=20)
+
+    # the approval's write ran again on the second worker: its start is the second attempt
+    scheduled = {
+        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    }
+    attempts = {
+        scheduled[
+            e.activity_task_started_event_attributes.scheduled_event_id
+        ]: e.activity_task_started_event_attributes.attempt
+        for e in history.events
+        if e.HasField("activity_task_started_event_attributes")
+    }
+    assert attempts["record_quote_decision"] == 2
 
     async with sessions() as session:
         for table in (DiagnosisRow, QuoteRow, RepairRow, QcRow, HandoverRow, CallbackRow, ReviewRow):

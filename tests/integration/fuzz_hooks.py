@@ -1,0 +1,135 @@
+"""Test data for the schemathesis run of test_fuzz.py, which loads this module as its
+SCHEMATHESIS_HOOKS.
+
+The OpenAPI document says what each request may hold, and the API refuses what it does not
+allow (negative data) and takes what it allows, but for the rules no schema can state: those
+on the catalog (an active technician, a part in the price list), on the clock (a purchase
+date not in the future) and on the case's live state (the current quote version, a
+technician other than the current one, rework only on a repaired device, an SLA target not
+yet met, an Idempotency-Key not used for another request). Those refusals are 422s, which
+schemathesis counts as valid data rejected. So before a request generated as valid is sent,
+the fields these rules cover get values the rules allow, picked from what the API itself
+reports (its catalog, the case's view); everything else is left as generated, and requests
+generated as invalid are not touched. When a case's state leaves no valid value at all (an
+SLA extension once every target is met), the request is made plainly invalid instead, and
+schemathesis then expects it refused."""
+
+import hashlib
+import json
+import threading
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import schemathesis
+
+# reads the catalog and the cases (a supervisor sees every case) for the hooks' own choices
+READER = {"Authorization": "Bearer dev-supervisor-key"}
+KEY_HEADER = "Idempotency-Key"
+
+_lock = threading.Lock()
+_catalog: dict[str, list[str]] = {}
+# (caller's scope, key) -> the request it was first sent with
+_keys: dict[tuple[str, str], str] = {}
+
+
+def _pick(options: list[str], seed: object) -> str:
+    """One of `options`, the same for the same generated value."""
+    digest = hashlib.sha256(repr(seed).encode()).digest()
+    return options[int.from_bytes(digest[:8], "big") % len(options)]
+
+
+def _get(case: Any, path: str, **params: str) -> Any:
+    url = case.operation.schema.get_base_url().rstrip("/") + path
+    response = requests.get(url, params=params, headers=READER, timeout=60)
+    return response.json() if response.status_code == 200 else None
+
+
+def _catalog_of(case: Any, name: str) -> list[str]:
+    with _lock:
+        if name not in _catalog:
+            if name == "technicians":
+                items = _get(case, "/api/v1/technicians", active="true")["items"]
+                _catalog[name] = [t["technician_id"] for t in items]
+            else:
+                _catalog[name] = [p["part_number"] for p in _get(case, "/api/v1/parts")["items"]]
+        return _catalog[name]
+
+
+def _fresh_key(case: Any, scope: str) -> None:
+    """An Idempotency-Key answers only the request it first came with (per caller, per case)."""
+    headers = case.headers or {}
+    key = headers.get(KEY_HEADER)
+    if not isinstance(key, str):
+        return
+    request = json.dumps([case.operation.label, case.body], sort_keys=True, default=str)
+    with _lock:
+        first = _keys.setdefault((scope, key), request)
+        if first != request:
+            key = f"{key[:160]}-{uuid.uuid4().hex}"
+            _keys[(scope, key)] = request
+            headers[KEY_HEADER] = key
+
+
+def _intake(case: Any, body: dict) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    product = body.get("product")
+    if isinstance(product, dict) and isinstance(product.get("purchase_date"), str):
+        product["purchase_date"] = min(product["purchase_date"], today)
+
+
+def _parts(case: Any, body: dict, field: str) -> None:
+    for part in body.get(field) or []:
+        part["part_number"] = _pick(_catalog_of(case, "parts"), part["part_number"])
+
+
+def _action(case: Any, action: str, body: dict) -> bool:
+    """False when the case's state leaves no valid request, which is then made invalid."""
+    if action == "assignment":
+        body["technician_id"] = _pick(_catalog_of(case, "technicians"), body["technician_id"])
+    elif action in ("diagnosis", "repair"):
+        _parts(case, body, "parts" if action == "diagnosis" else "parts_used")
+    elif action in ("reassignment", "quote/decision", "handover", "sla/extension"):
+        view = _get(case, f"/api/v1/cases/{case.path_parameters['case_id']}")
+        if view is not None:
+            return _on_state(case, action, body, view)
+    return True
+
+
+def _on_state(case: Any, action: str, body: dict, view: dict) -> bool:
+    if action == "reassignment":
+        others = [t for t in _catalog_of(case, "technicians") if t != view["technician_id"]]
+        body["technician_id"] = _pick(others, body["technician_id"])
+    elif action == "quote/decision" and view["quote"]:
+        body["quote_version"] = view["quote"]["version"]
+    elif action == "handover" and body.get("resolution") == "rework" and view["repair"] is None:
+        body["resolution"] = "compensation"
+    elif action == "sla/extension":
+        pending = sorted(name for name, target in view["sla"]["targets"].items() if target["met_at"] is None)
+        if not pending:
+            body["minutes"] = 0  # nothing left to extend: no valid extension exists for this case
+            return False
+        if body["target"] not in pending:
+            body["target"] = _pick(pending, body["target"])
+    return True
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or not isinstance(case.body, dict):
+        return
+    path = case.operation.path
+    if case.operation.method.upper() != "POST" or not path.startswith("/api/v1/cases"):
+        return
+    valid = True
+    if path == "/api/v1/cases":
+        _intake(case, case.body)
+        _fresh_key(case, "intake")
+    else:
+        valid = _action(case, path.removeprefix("/api/v1/cases/{case_id}/"), case.body)
+        _fresh_key(case, case.path_parameters["case_id"])
+    # schemathesis checks the request again against the schema: what these hooks chose must fit it
+    if valid and not case.meta.generation.mode.is_positive:
+        raise AssertionError(f"the hooks made a valid request invalid: {case.operation.label} {case.body}")
