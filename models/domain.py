@@ -50,6 +50,12 @@ def trimmed_text(min_length: int = 0, max_length: int | None = None) -> str:
     return f"^{space}{core if min_length else f'(?:{core})?'}{space}$"
 
 
+def as_sent(trimmed: str) -> str:
+    """The schema pattern of a Strict string whose trimmed text matches `trimmed` (a regex that
+    neither starts nor ends with white space): white space may come around it."""
+    return f"^[{SPACE}]*{trimmed}[{SPACE}]*$"
+
+
 def _has_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -136,6 +142,17 @@ def _hours_text(value: object, info: ValidationInfo) -> object:
 JSON_INTEGER = BeforeValidator(_json_integer)
 
 
+def _at_most(length: int) -> BeforeValidator:
+    """A length limit on the text as sent, for a pattern that cannot count the trimmed text."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and len(value) > length:
+            raise ValueError(f"String should have at most {length} characters")
+        return value
+
+    return BeforeValidator(check)
+
+
 class Channel(StrEnum):
     PHONE = "phone"
     WEB = "web"
@@ -198,11 +215,22 @@ Hours = Annotated[
 ]
 
 
+_EMAIL = rf"[^@\x00{SPACE}]+@[^@\x00{SPACE}]+\.[^@\x00{SPACE}]+"
+
+
 class Customer(Strict):
     name: Name
-    phone: Annotated[str, Field(max_length=21, pattern=r"^\+?[0-9][0-9 \-]{4,19}$")]
+    # the schema's pattern is the same rule on the text as sent: trimmed, the number ends in a digit or a dash
+    phone: Annotated[
+        str,
+        Field(max_length=21, pattern=r"^\+?[0-9][0-9 \-]{4,19}$"),
+        WithJsonSchema({"type": "string", "pattern": as_sent(r"\+?[0-9][0-9 \-]{3,18}[0-9\-]")}),
+    ]
     email: Annotated[
-        str | None, Field(max_length=200, pattern=rf"^[^@\x00{SPACE}]+@[^@\x00{SPACE}]+\.[^@\x00{SPACE}]+$")
+        str | None,
+        Field(max_length=200, pattern=f"^{_EMAIL}$"),
+        _at_most(200),  # after the limits, which then stay on the text rather than the field
+        WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 200, "pattern": as_sent(_EMAIL)}, {"type": "null"}]}),
     ] = None
     address: Annotated[str | None, Field(max_length=500)] = None
     locale: Literal["zh-CN", "en"] = "zh-CN"
@@ -212,7 +240,11 @@ class Customer(Strict):
 class Product(Strict):
     category: Category
     model: Name
-    serial_number: Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9\-_/.]+$")]
+    serial_number: Annotated[
+        str,
+        Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9\-_/.]+$"),
+        WithJsonSchema({"type": "string", "pattern": as_sent(r"[A-Za-z0-9\-_/.]{3,64}")}),
+    ]
     purchase_date: Annotated[date, BeforeValidator(_iso_date), Field(description="not in the future")]
 
 
