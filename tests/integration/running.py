@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import uvicorn
+from sqlalchemy import text
 
 from api.app import create_app
 from devstack.temporal import free_port
@@ -71,3 +72,17 @@ async def eventually(check, seconds: float = 20.0):
         if result or asyncio.get_running_loop().time() > deadline:
             return result
         await asyncio.sleep(0.1)
+
+
+async def blocked_behind(engine, holder_pid: int) -> None:
+    """Waits until another session (a worker's write) waits for the holder's lock."""
+    for _ in range(200):
+        async with engine.connect() as conn:
+            waiting = await conn.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"),
+                {"holder": holder_pid},
+            )
+        if waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no write blocked behind the test's lock")

@@ -23,7 +23,7 @@ from devstack.seed import seed
 from devstack.temporal import free_port, start_temporal
 from models.domain import Actor, Diagnosis, Role
 from tests.integration.cases import AGENT, Cases
-from tests.integration.running import own_queue, serving, start_worker, system
+from tests.integration.running import blocked_behind, own_queue, serving, start_worker, system
 from workflows import RepairCaseWorkflow
 
 PUMP = "WSH-DRAIN-PUMP"
@@ -118,19 +118,6 @@ async def test_health_says_which_dependency_is_down(settings, tmp_path):
             assert await health(http) == (503, {"status": "error", "database": "ok", "temporal": "error"})
     finally:
         temporal.stop()
-
-
-async def blocked_behind(engine, holder_pid: int) -> None:
-    for _ in range(200):
-        async with engine.connect() as conn:
-            waiting = await conn.scalar(
-                text("SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"),
-                {"holder": holder_pid},
-            )
-        if waiting:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("no write blocked behind the test's lock")
 
 
 def attempts_of(history, activity: str) -> list[int]:

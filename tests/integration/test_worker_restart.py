@@ -21,7 +21,7 @@ from models.tables import (
     TimelineEventRow,
 )
 from tests.integration.cases import Cases
-from tests.integration.running import own_queue, serving, start_worker
+from tests.integration.running import blocked_behind, own_queue, serving, start_worker
 
 
 @pytest.fixture
@@ -30,20 +30,6 @@ async def unpolled_api(settings):
     isolated = own_queue(settings)
     async with serving(create_app(isolated)) as url, httpx.AsyncClient(base_url=url, timeout=120) as http:
         yield isolated, Cases(http)
-
-
-async def blocked_behind(engine, holder_pid: int) -> None:
-    """Waits until another session (the worker's write) waits for the holder's lock."""
-    for _ in range(200):
-        async with engine.connect() as conn:
-            waiting = await conn.scalar(
-                text("SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"),
-                {"holder": holder_pid},
-            )
-        if waiting:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("no write blocked behind the test's lock")
 
 
 async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions, engine, temporal_client):
