@@ -11,6 +11,23 @@ import httpx
 AGENT = {"Authorization": "Bearer dev-agent-key"}
 TECH = {"Authorization": "Bearer dev-tech-key"}  # technician T-001
 SUPERVISOR = {"Authorization": "Bearer dev-supervisor-key"}
+# the timeline of a repaired case from intake to closed; the resolution clock stops while
+# the customer decides on the quote and at handover
+REPAIR_PATH = [
+    "case_created",
+    "triaged",
+    "technician_assigned",
+    "diagnosed",
+    "sla_paused",
+    "quote_approved",
+    "sla_resumed",
+    "repaired",
+    "qc_passed",
+    "sla_paused",
+    "handover_accepted",
+    "callback_reached",
+    "reviewed",
+]
 
 _serials = itertools.count(1)
 

@@ -86,3 +86,19 @@ async def blocked_behind(engine, holder_pid: int) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("no write blocked behind the test's lock")
+
+
+def attempts_of(history, activity: str) -> list[int]:
+    """The attempt each start of `activity` in `history` was (only the last start of a
+    scheduled activity is kept in a history)."""
+    scheduled = {
+        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    }
+    return [
+        e.activity_task_started_event_attributes.attempt
+        for e in history.events
+        if e.HasField("activity_task_started_event_attributes")
+        and scheduled[e.activity_task_started_event_attributes.scheduled_event_id] == activity
+    ]

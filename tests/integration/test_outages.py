@@ -23,7 +23,7 @@ from devstack.seed import seed
 from devstack.temporal import free_port, start_temporal
 from models.domain import Actor, Diagnosis, Role
 from tests.integration.cases import AGENT, Cases
-from tests.integration.running import blocked_behind, own_queue, serving, start_worker, system
+from tests.integration.running import attempts_of, blocked_behind, own_queue, serving, start_worker, system
 from workflows import RepairCaseWorkflow
 
 PUMP = "WSH-DRAIN-PUMP"
@@ -118,20 +118,6 @@ async def test_health_says_which_dependency_is_down(settings, tmp_path):
             assert await health(http) == (503, {"status": "error", "database": "ok", "temporal": "error"})
     finally:
         temporal.stop()
-
-
-def attempts_of(history, activity: str) -> list[int]:
-    scheduled = {
-        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-    }
-    return [
-        e.activity_task_started_event_attributes.attempt
-        for e in history.events
-        if e.HasField("activity_task_started_event_attributes")
-        and scheduled[e.activity_task_started_event_attributes.scheduled_event_id] == activity
-    ]
 
 
 async def test_a_worker_stopped_mid_activity_finishes_it_first(settings, engine, temporal_client):

@@ -20,8 +20,8 @@ from models.tables import (
     ReviewRow,
     TimelineEventRow,
 )
-from tests.integration.cases import Cases
-from tests.integration.running import blocked_behind, own_queue, serving, start_worker
+from tests.integration.cases import REPAIR_PATH, Cases
+from tests.integration.running import attempts_of, blocked_behind, own_queue, serving, start_worker
 
 
 @pytest.fixture
@@ -69,19 +69,7 @@ async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions
                 proc.wait(timeout=20)
 
     # the approval's write ran again on the second worker: its start is the second attempt
-    scheduled = {
-        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-    }
-    attempts = {
-        scheduled[
-            e.activity_task_started_event_attributes.scheduled_event_id
-        ]: e.activity_task_started_event_attributes.attempt
-        for e in history.events
-        if e.HasField("activity_task_started_event_attributes")
-    }
-    assert attempts["record_quote_decision"] == 2
+    assert attempts_of(history, "record_quote_decision") == [2]
 
     async with sessions() as session:
         for table in (DiagnosisRow, QuoteRow, RepairRow, QcRow, HandoverRow, CallbackRow, ReviewRow):
@@ -93,22 +81,7 @@ async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions
             )
         )
         templates = list(await session.scalars(select(NotificationRow.template).where(NotificationRow.case_id == cid)))
-    # the resolution clock stops while the customer decides on the quote and at handover
-    assert types == [
-        "case_created",
-        "triaged",
-        "technician_assigned",
-        "diagnosed",
-        "sla_paused",
-        "quote_approved",
-        "sla_resumed",
-        "repaired",
-        "qc_passed",
-        "sla_paused",
-        "handover_accepted",
-        "callback_reached",
-        "reviewed",
-    ]
+    assert types == REPAIR_PATH
     assert sorted(templates) == sorted(
         ["accepted", "technician_assigned", "quote_ready", "repair_started", "ready_for_handover", "closed"]
     )
