@@ -22,11 +22,12 @@ WORKDIR /src
 # what `pip install .` needs: the metadata (pyproject.toml names README.md as the
 # readme) and every package and module listed in [tool.setuptools]
 COPY pyproject.toml README.md ./
-COPY settings.py clients.py codec.py worker.py ./
+COPY settings.py clients.py codec.py tracking.py worker.py ./
 COPY models/ models/
 COPY workflows/ workflows/
 COPY activities/ activities/
 COPY api/ api/
+COPY messages/ messages/
 COPY reference/ reference/
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install .

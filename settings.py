@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.calendar import Calendar
 from models.domain import Role
+from models.messages import Audience, ContactChannel
 from models.sla import DEFAULT_SLA_MINUTES, Target
 
 
@@ -100,9 +101,32 @@ class Settings(BaseSettings):
     # larger request bodies are refused with 413 before they are read
     max_body_bytes: int = 1024 * 1024
 
-    # apprise URLs; with none configured, messages are only recorded and logged.
-    notify_customer_urls: list[str] = []
-    notify_staff_urls: list[str] = []
+    # one apprise URL template per channel, with the recipient's address in its place:
+    # {email}, {phone}, {openid}. A channel left empty is never used; with none at all,
+    # messages are only recorded in the outbox and logged (without personal data).
+    customer_email_url: str = ""
+    customer_sms_url: str = ""
+    customer_wechat_url: str = ""
+    staff_email_url: str = ""
+    staff_sms_url: str = ""
+    staff_wechat_url: str = ""
+    # audience (assignee, dispatcher, supervisor, manager) -> apprise URLs of its group bots
+    # (WeCom, DingTalk, Feishu), which get every message for that audience
+    staff_group_urls: dict[Audience, list[str]] = {}
+    # a message that cannot go out is retried, from the first interval and doubling up to the
+    # longest, until it has been this many hours; then it is recorded failed
+    delivery_give_up_hours: float = 48.0
+    delivery_first_retry_seconds: float = 30.0
+    delivery_max_retry_seconds: float = 1800.0
+    # seconds one send (a mail, a webhook POST) may take
+    delivery_send_timeout: float = 30.0
+
+    # where customers open their tracking page: messages link to <public_url>/track/<token>
+    public_url: str = "http://127.0.0.1:8000"
+    # signs tracking tokens and their forms' CSRF tokens; production needs its own
+    tracking_secret: str = "dev-tracking-secret"
+    # days a tracking link works after the message that carried it
+    tracking_days: int = Field(default=90, ge=1, le=3650)
 
     time_scale: float = 1.0
     currency: str = "CNY"
@@ -135,6 +159,8 @@ class Settings(BaseSettings):
                 raise ValueError("payload_key: production encrypts workflow payloads; set REPAIRFLOW_PAYLOAD_KEY")
             if self.payload_key.startswith("dev-"):
                 raise ValueError("payload_key: the dev payload key is public; production needs its own")
+            if self.tracking_secret.startswith("dev-") or len(self.tracking_secret) < 32:
+                raise ValueError("tracking_secret: production needs its own, of at least 32 characters")
             dev = sorted(meta.name for key, meta in self.api_keys.items() if is_dev_key(key, meta.name))
             if dev:
                 raise ValueError(f"api_keys: dev keys are refused in production: {dev}")
@@ -157,6 +183,15 @@ class Settings(BaseSettings):
             except (ValueError, KeyError) as err:  # ZoneInfo raises a KeyError subclass
                 raise ValueError(f"sla_calendars: {priority}: {err}") from None
         return self
+
+    def channel_url(self, staff: bool, channel: ContactChannel) -> str:
+        return getattr(self, f"{'staff' if staff else 'customer'}_{channel.value}_url")
+
+    @property
+    def any_channel(self) -> bool:
+        """Whether any message can leave this system at all."""
+        urls = [self.channel_url(staff, c) for staff in (False, True) for c in ContactChannel]
+        return any(urls) or any(self.staff_group_urls.values())
 
     def sla_table(self) -> dict[str, dict[str, float]]:
         table = {p: dict(t) for p, t in DEFAULT_SLA_MINUTES.items()}

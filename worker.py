@@ -15,7 +15,7 @@ import activities
 from activities.refusals import RefusedDataIsFinal
 from clients import connect_temporal, create_engine, session_factory
 from settings import Settings, get_settings
-from workflows import RepairCaseWorkflow
+from workflows import DeliveryWorkflow, RepairCaseWorkflow
 
 # on SIGTERM, running activities get this long to finish before they are cancelled (and
 # retried elsewhere); docker-compose gives the worker 30 s before it kills it
@@ -26,7 +26,7 @@ def build_worker(client, settings: Settings, engine) -> Worker:
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[RepairCaseWorkflow],
+        workflows=[RepairCaseWorkflow, DeliveryWorkflow],
         activities=activities.build(session_factory(engine), settings),
         interceptors=[RefusedDataIsFinal()],
         graceful_shutdown_timeout=SHUTDOWN_GRACE,

@@ -6,13 +6,22 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.case_records import CaseRecordActivities
+from activities.delivery import DeliveryActivities
 from activities.intake import IntakeActivities
 from activities.notify import NotifyActivities
 from activities.review import ReviewActivities
 from activities.sla import SlaActivities
 from settings import Settings
 
-__all__ = ["CaseRecordActivities", "IntakeActivities", "NotifyActivities", "ReviewActivities", "SlaActivities", "build"]
+__all__ = [
+    "CaseRecordActivities",
+    "DeliveryActivities",
+    "IntakeActivities",
+    "NotifyActivities",
+    "ReviewActivities",
+    "SlaActivities",
+    "build",
+]
 
 
 def build(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> list[Callable]:
@@ -21,6 +30,7 @@ def build(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> lis
     review = ReviewActivities(sessions, settings)
     notify = NotifyActivities(sessions, settings)
     sla = SlaActivities(sessions, settings)
+    delivery = DeliveryActivities(sessions, settings)
     return [
         intake.record_intake,
         intake.triage_case,
@@ -36,4 +46,6 @@ def build(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> lis
         sla.change_sla_clock,
         review.record_review,
         notify.notify,
+        delivery.deliver,
+        delivery.give_up,
     ]

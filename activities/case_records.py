@@ -181,6 +181,9 @@ class CaseRecordActivities(ActivityBase):
                         outcome=given.outcome,
                         csat=data.csat if data else None,
                         nps=data.nps if data else None,
+                        ces=data.ces if data else None,
+                        attitude=data.attitude if data else None,
+                        professionalism=data.professionalism if data else None,
                         comments=data.comments if data else None,
                     )
                 )

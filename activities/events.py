@@ -6,6 +6,7 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activities.webhooks import queue_webhooks
 from models.payloads import CaseEvent
 from models.sla import case_escalation
 from models.stages import status_of
@@ -29,7 +30,9 @@ async def record_event(session: AsyncSession, event: CaseEvent) -> bool:
         .returning(TimelineEventRow.id)
     )
     if inserted is None:
+        await queue_webhooks(session, event, fresh=False)
         return False
+    await queue_webhooks(session, event, fresh=True)
     values = {"updated_at": event.at, **event.fields.model_dump(exclude_none=True, mode="json")}
     if event.moves_stage:
         status = status_of(event.stage)

@@ -8,6 +8,7 @@ from temporalio import activity
 from activities.base import ActivityBase
 from activities.events import record_event
 from activities.sla import new_target, plan_of
+from activities.webhooks import PENDING, queue_webhooks
 from models import errors
 from models.domain import SYSTEM, Intake
 from models.events import EventType
@@ -26,9 +27,21 @@ class IntakeActivities(ActivityBase):
         start, at = given.start, given.at
         intake = start.intake
         try:
+            created = CaseEvent(
+                case_id=start.case_id,
+                key="case_created-1",
+                type=EventType.CASE_CREATED,
+                at=at,
+                actor=start.actor,
+                stage=Stage.INTAKE,
+                data={"channel": intake.channel.value},
+            )
             async with self.sessions.begin() as session:
                 if await session.get(CaseRow, start.case_id) is not None:
-                    return  # an earlier attempt recorded it
+                    # an earlier attempt recorded it; its webhook calls may still need a delivery
+                    await queue_webhooks(session, created, fresh=False)
+                    pending = session.info.pop(PENDING, [])
+                    return await self.start_pending(pending)
                 customer_id = await session.scalar(
                     insert(CustomerRow)
                     .values(phone=intake.customer.phone, **intake.customer.model_dump(exclude={"phone"}))
@@ -71,14 +84,18 @@ class IntakeActivities(ActivityBase):
                 session.add(
                     TimelineEventRow(
                         case_id=start.case_id,
-                        key="case_created-1",
+                        key=created.key,
                         at=at,
-                        type=EventType.CASE_CREATED,
-                        stage=Stage.INTAKE.value,
+                        type=created.type,
+                        stage=created.stage.value,
                         actor=str(start.actor),
-                        data={"channel": intake.channel.value},
+                        data=created.data,
                     )
                 )
+                await session.flush()
+                await queue_webhooks(session, created, fresh=True)
+                pending = session.info.pop(PENDING, [])
+            await self.start_pending(pending)
         except IntegrityError as err:
             # two intakes of one device at once: the partial unique index lets one through
             if OPEN_DEVICE_INDEX not in str(err.orig):
@@ -152,6 +169,8 @@ class IntakeActivities(ActivityBase):
             stored = {
                 r.target: r for r in await session.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id == case_id))
             }
+            pending = session.info.pop(PENDING, [])
+        await self.start_pending(pending)
         hours = 3600 * s.time_scale
         return TriageResult(
             warranty=case.warranty,

@@ -1,74 +1,71 @@
-"""Customer and staff messages through apprise, each recorded once in the outbox."""
+"""Queuing the case's messages: each notice is written to the outbox once per recipient,
+rendered in the recipient's language, and handed to a Delivery workflow of its own once
+the rows are committed. Queuing is quick and local, so the case never waits on a channel;
+the delivery retries for hours (workflows/delivery.py)."""
 
-import asyncio
 import logging
 
-import apprise
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from activities.base import ActivityBase
-from models.messages import DELIVERY_ATTEMPTS, Audience, render
+from activities.case_facts import case_facts
+from activities.dispatch import start_deliveries
+from activities.message_context import message_context
+from activities.recipients import NOBODY, dedupe_key, recipients
+from messages import render
 from models.payloads import DeliveryStatus, Notice
 from models.tables import NotificationRow
 
 log = logging.getLogger("repairflow.notify")
-DONE = ("sent", "logged")
 
 
 class NotifyActivities(ActivityBase):
     @activity.defn(name="notify")
     async def notify(self, notice: Notice) -> DeliveryStatus:
-        subject, body = render(notice.template, notice.params.get("locale", "zh-CN"), notice.params)
+        settings = self.settings
+        # with no channel at all (a trial, `make dev`) a message is only recorded
+        status = "pending" if settings.any_channel else "logged"
         async with self.sessions.begin() as session:
-            await session.execute(
-                insert(NotificationRow)
-                .values(
-                    dedupe_key=notice.key,
-                    case_id=notice.case_id,
-                    audience=notice.audience.value,
-                    template=notice.template.value,
-                    subject=subject,
-                    body=body,
-                    status="pending",
-                    attempts=0,
-                    created_at=notice.at,
+            facts = await case_facts(session, notice.case_id, warranty_days=settings.repaired_part_warranty_days)
+            locale = str(notice.params.get("locale") or (facts.locale if facts else "zh-CN"))
+            keys = []
+            for recipient in await recipients(session, notice.case_id, notice.audience, locale, settings):
+                rendered = render(
+                    notice.template, recipient.locale, message_context(notice, facts, recipient, settings)
                 )
-                .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            )
-            row = await session.scalar(
-                select(NotificationRow).where(NotificationRow.dedupe_key == notice.key).with_for_update()
-            )
-            assert row is not None, notice.key
-            if row.status in DONE:
-                return "sent" if row.status == "sent" else "logged"
-            row.attempts += 1
-            urls = (
-                self.settings.notify_customer_urls
-                if notice.audience is Audience.CUSTOMER
-                else self.settings.notify_staff_urls
-            )
-            if not urls:
-                # the text itself may name the customer: it stays in the outbox, out of the logs
-                log.info(
-                    "[%s → %s] %s recorded; no channel configured", notice.case_id, notice.audience, notice.template
+                keys.append(key := dedupe_key(notice.key, recipient))
+                nobody = recipient.key == NOBODY and status == "pending"
+                await session.execute(
+                    insert(NotificationRow)
+                    .values(
+                        dedupe_key=key,
+                        case_id=notice.case_id,
+                        audience=notice.audience.value,
+                        recipient=recipient.key,
+                        template=notice.template.value,
+                        locale=recipient.locale,
+                        subject=rendered.subject[:200],
+                        body=rendered.body,
+                        short_body=rendered.short,
+                        status="failed" if nobody else status,
+                        error=f"nobody to tell: no staff contact for {notice.audience}" if nobody else None,
+                        attempts=0,
+                        created_at=notice.at,
+                        sent_at=notice.at if status == "logged" else None,
+                    )
+                    .on_conflict_do_nothing(index_elements=["dedupe_key"])
                 )
-                row.status, row.sent_at = "logged", notice.at
-                return "logged"
-            sent = await asyncio.to_thread(send, urls, subject, body)
-            if sent:
-                row.status, row.sent_at, row.error = "sent", notice.at, None
-                return "sent"
-            last = activity.info().attempt >= DELIVERY_ATTEMPTS
-            row.status, row.error = ("failed" if last else "pending"), "apprise could not deliver"
-        if last:
-            return "failed"
-        raise RuntimeError(f"notification {notice.key} not delivered; retrying")
-
-
-def send(urls: list[str], subject: str, body: str) -> bool:
-    channels = apprise.Apprise()
-    for url in urls:
-        channels.add(url)
-    return bool(channels.notify(title=subject, body=body))
+            rows = (
+                await session.execute(
+                    select(NotificationRow.id, NotificationRow.status).where(NotificationRow.dedupe_key.in_(keys))
+                )
+            ).all()
+        if status == "logged":
+            # the text may name the customer: it stays in the outbox, out of the logs
+            log.info("[%s → %s] %s recorded; no channel configured", notice.case_id, notice.audience, notice.template)
+            return "logged"
+        # after the commit, so a delivery always finds its row; a retry starts none twice
+        await start_deliveries(activity.client(), settings, [i for i, s in rows if s == "pending"])
+        return "queued"

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from api import errors
 from api.deps import Services
 from api.limits import BodyLimit, RateLimit
-from api.routes import actions, cases, catalog, codec, health, sla
+from api.routes import actions, cases, catalog, codec, health, notifications, sla, staff, webhooks
 from clients import connect_temporal, create_engine, session_factory
 from settings import Settings, get_settings
 
@@ -21,6 +21,16 @@ TAGS = [
         "or 409 `invalid_stage` when the case is not in a stage that allows it.",
     },
     {"name": "sla", "description": "Supervisors: the cases whose SLA deadlines are closest (or past)."},
+    {
+        "name": "notifications",
+        "description": "The outbox: every message and webhook call, its delivery attempts per channel, "
+        "and a supervisor's re-send of a failed one.",
+    },
+    {"name": "webhooks", "description": "Supervisors: other systems subscribed to case events, signed with HMAC."},
+    {
+        "name": "staff",
+        "description": "Supervisors: how technicians, the dispatch desk, supervisors and managers are reached.",
+    },
     {"name": "catalog", "description": "Reference data: parts price list, technicians."},
     {
         "name": "codec",
@@ -70,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the outermost runs first: a caller over its rate is turned away before its body is read
     app.add_middleware(BodyLimit)
     app.add_middleware(RateLimit)
-    for module in (cases, actions, sla, catalog, codec, health):
+    for module in (cases, actions, sla, notifications, webhooks, staff, catalog, codec, health):
         app.include_router(module.router)
     return app
 

@@ -140,6 +140,9 @@ class CallbackView(Recorded):
     outcome: Literal["reached", "not_reached", "unreachable"]
     csat: int | None = None
     nps: int | None = None
+    ces: int | None = Field(None, description="customer effort, 1-7")
+    attitude: int | None = Field(None, description="the technician's attitude, 1-5")
+    professionalism: int | None = Field(None, description="the technician's professionalism, 1-5")
     comments: str | None = None
 
 
@@ -269,6 +272,51 @@ class Health(View):
     status: Literal["ok", "error"]
     database: Literal["ok", "error"]
     temporal: Literal["ok", "error"]
+
+
+# ---- the customer's tracking page, as JSON (GET /api/v1/track/{token})
+
+
+class TrackQuoteLineView(View):
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+
+
+class TrackQuoteView(View):
+    version: int = Field(description="the version a decision on the page names")
+    status: Literal["pending", "approved", "auto_approved", "declined", "expired", "superseded"]
+    lines: list[TrackQuoteLineView]
+    total: Decimal
+    currency: str
+    in_warranty: bool = Field(description="covered by the warranty: nothing to pay")
+    expires_at: datetime | None = None
+
+
+class MilestoneView(View):
+    type: str = Field(description="a timeline event type the customer may see")
+    at: datetime
+    data: dict[str, Any] = Field(description="a few of the event's fields (quote version and total, warranty)")
+
+
+class TrackView(View):
+    """What the customer may know about their case: no staff ids, notes or SLA clocks."""
+
+    case_id: str
+    stage: Stage
+    status: CaseStatus
+    category: Category
+    product_model: str
+    customer_name: str
+    locale: Literal["zh-CN", "en"]
+    technician_name: str | None = None
+    technician_phone: str | None = None
+    visit_from: datetime | None = Field(None, description="the technician was assigned")
+    visit_by: datetime | None = Field(None, description="the first visit's deadline, while it is ahead")
+    quote: TrackQuoteView | None = None
+    warranty_until: date | None = Field(None, description="the repaired parts' warranty ends on this day")
+    milestones: list[MilestoneView] = Field(description="oldest first")
 
 
 class FieldError(View):

@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 
 from devstack import ROOT
-from devstack.config import CODEC_UI_TOKEN, DevConfig, child_env, payload_lines
+from devstack.config import CODEC_UI_TOKEN, DevConfig, child_env, message_lines, payload_lines
 from devstack.migrate import upgrade
 from devstack.postgres import start_postgres
 from devstack.seed import DEV_KEYS, seed
@@ -142,6 +142,7 @@ def banner(config: DevConfig, temporal_address: str, postgres, env: dict[str, st
         for key, meta in DEV_KEYS.items()
     )
     payloads = "\n                ".join(payload_lines(env, config, str(shown(Path(cli_path()))), temporal_address))
+    messages = "\n                ".join(message_lines(env, config))
     return f"""
   RepairFlow dev stack   (Ctrl-C stops everything; data in {shown(config.data_dir)}/)
   API docs      {config.api_url}/docs
@@ -150,6 +151,8 @@ def banner(config: DevConfig, temporal_address: str, postgres, env: dict[str, st
   psql          {postgres.libpq_url}
   time scale    {env.get("REPAIRFLOW_TIME_SCALE", "1.0")}
   payloads      {payloads}
+  messages      {messages}
+  tracking      {env.get("REPAIRFLOW_PUBLIC_URL", config.api_url)}/track/<token>, the link in each customer message
   worker, API   restarted when they exit (after 1 s, 2 s, 4 s … 30 s)
   API keys (Authorization: Bearer <key>)
 {keys}

@@ -97,7 +97,25 @@ def child_env(
         dict(environ)
         | {"REPAIRFLOW_DATABASE_URL": database_url, "REPAIRFLOW_TEMPORAL_ADDRESS": temporal_address}
         | encryption_env(environ, config)
+        # the tracking links in messages point at this stack's API unless told otherwise
+        | {"REPAIRFLOW_PUBLIC_URL": environ.get("REPAIRFLOW_PUBLIC_URL", config.api_url)}
     )
+
+
+CHANNEL_VARIABLES = tuple(
+    f"REPAIRFLOW_{who}_{channel}_URL" for who in ("CUSTOMER", "STAFF") for channel in ("EMAIL", "SMS", "WECHAT")
+)
+
+
+def message_lines(env: Mapping[str, str], config: DevConfig) -> list[str]:
+    """What the banner says about where messages go and where to read them."""
+    configured = [name for name in CHANNEL_VARIABLES if env.get(name, "").strip()]
+    if env.get("REPAIRFLOW_STAFF_GROUP_URLS", "").strip() not in ("", "{}"):
+        configured.append("REPAIRFLOW_STAFF_GROUP_URLS")
+    read = f"read them: GET {config.api_url}/api/v1/cases/<case id>/notifications (agent key)"
+    if not configured:
+        return ["recorded and logged, not sent (no channel configured)", read]
+    return [f"sent through {', '.join(configured)}", read]
 
 
 def payload_lines(env: Mapping[str, str], config: DevConfig, temporal_cli: str, temporal_address: str) -> list[str]:

@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -27,6 +29,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from models.messages import DEFAULT_CONTACT_CHANNELS, ContactChannel
 from models.sla import Target
 
 NUL_MESSAGE = "must not contain a NUL character"
@@ -218,23 +221,63 @@ Hours = Annotated[
 _EMAIL = rf"[^@\x00{SPACE}]+@[^@\x00{SPACE}]+\.[^@\x00{SPACE}]+"
 
 
+Phone = Annotated[
+    str,
+    Field(max_length=21, pattern=r"^\+?[0-9][0-9 \-]{4,19}$"),
+    WithJsonSchema({"type": "string", "pattern": as_sent(r"\+?[0-9][0-9 \-]{3,18}[0-9\-]")}),
+]
+Email = Annotated[
+    str | None,
+    Field(max_length=200, pattern=f"^{_EMAIL}$"),
+    _at_most(200),  # after the limits, which then stay on the text rather than the field
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 200, "pattern": as_sent(_EMAIL)}, {"type": "null"}]}),
+]
+# the WeChat official account's id of a person who follows it
+WechatOpenId = Annotated[
+    str | None,
+    Field(pattern=r"^[A-Za-z0-9_\-]{6,64}$"),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": as_sent(r"[A-Za-z0-9_\-]{6,64}")}, {"type": "null"}]}),
+]
+
+
+def _each_channel_once(channels: list[ContactChannel]) -> list[ContactChannel]:
+    if len(set(channels)) != len(channels):
+        raise ValueError("a channel may be listed once")
+    return channels
+
+
+PreferredChannels = Annotated[
+    list[ContactChannel],
+    Field(
+        min_length=1,
+        max_length=3,
+        description="first choice first; no channel twice",
+        json_schema_extra={"uniqueItems": True},
+    ),
+    AfterValidator(_each_channel_once),
+]
+
+
+def _unused(value: object) -> bool:
+    """Workers of the release before refuse a field they do not know: a new field left unused
+    is not sent (`exclude_if`), so a payload that uses nothing new reads the same to them."""
+    return value is None or value == list(DEFAULT_CONTACT_CHANNELS)
+
+
 class Customer(Strict):
     name: Name
     # the schema's pattern is the same rule on the text as sent: trimmed, the number ends in a digit or a dash
-    phone: Annotated[
-        str,
-        Field(max_length=21, pattern=r"^\+?[0-9][0-9 \-]{4,19}$"),
-        WithJsonSchema({"type": "string", "pattern": as_sent(r"\+?[0-9][0-9 \-]{3,18}[0-9\-]")}),
-    ]
-    email: Annotated[
-        str | None,
-        Field(max_length=200, pattern=f"^{_EMAIL}$"),
-        _at_most(200),  # after the limits, which then stay on the text rather than the field
-        WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 200, "pattern": as_sent(_EMAIL)}, {"type": "null"}]}),
-    ] = None
+    phone: Phone
+    email: Email = None
     address: Annotated[str | None, Field(max_length=500)] = None
     locale: Literal["zh-CN", "en"] = "zh-CN"
     tier: Literal["standard", "vip"] = "standard"
+    # the WeChat official account's id of this customer, when they follow it
+    wechat_openid: Annotated[WechatOpenId, Field(exclude_if=_unused)] = None
+    # the channels to reach them on, first choice first; one they lack an address for is skipped
+    preferred_channels: Annotated[PreferredChannels, Field(exclude_if=_unused)] = Field(
+        default_factory=lambda: list(DEFAULT_CONTACT_CHANNELS)
+    )
 
 
 class Product(Strict):
@@ -338,11 +381,23 @@ class Handover(Strict):
         return resolution
 
 
+Score5 = Annotated[int, Field(ge=1, le=5), JSON_INTEGER] | None
+Score7 = Annotated[int, Field(ge=1, le=7), JSON_INTEGER] | None
+Score10 = Annotated[int, Field(ge=0, le=10), JSON_INTEGER] | None
+
+
 class Callback(Strict):
+    """The callback survey: CSAT and NPS when the customer was reached; customer effort
+    (CES), the technician's attitude and professionalism when they answer them."""
+
     reached: StrictBool
-    csat: Annotated[Annotated[int, Field(ge=1, le=5), JSON_INTEGER] | None, Field(validate_default=True)] = None
-    nps: Annotated[Annotated[int, Field(ge=0, le=10), JSON_INTEGER] | None, Field(validate_default=True)] = None
-    comments: Notes = None
+    csat: Annotated[Score5, Field(validate_default=True)] = None
+    nps: Annotated[Score10, Field(validate_default=True)] = None
+    ces: Annotated[Score7, Field(exclude_if=_unused)] = None
+    attitude: Annotated[Score5, Field(exclude_if=_unused)] = None
+    professionalism: Annotated[Score5, Field(exclude_if=_unused)] = None
+    # the tracking page's survey calls it `comment`
+    comments: Annotated[Notes, Field(validation_alias=AliasChoices("comments", "comment"))] = None
     json_rules = {
         "if": {"properties": {"reached": {"const": True}}, "required": ["reached"]},
         "then": {"required": ["csat", "nps"], "properties": {"csat": {"type": "integer"}, "nps": {"type": "integer"}}},
@@ -377,6 +432,7 @@ class Role(StrEnum):
     TECHNICIAN = "technician"
     SUPERVISOR = "supervisor"
     SYSTEM = "system"  # the workflow itself: timers, triage, the review
+    CUSTOMER = "customer"  # on their tracking page: the quote decision and the survey
 
 
 # the roles an API key can carry

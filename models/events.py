@@ -52,3 +52,28 @@ class EscalationKind(StrEnum):
     SLA_RAISE = "sla_raise"
     QC_REWORK_LIMIT = "qc_rework_limit"
     FOLLOW_UP = "follow_up"
+
+
+# what a customer may see of their case's timeline (the tracking page, their messages): the
+# steps of the repair itself, never the SLA clocks, escalations or the callback attempts
+CUSTOMER_EVENTS: frozenset[EventType] = frozenset(
+    {
+        EventType.CASE_CREATED,
+        EventType.TRIAGED,
+        EventType.REMOTE_RESOLVED,
+        EventType.TECHNICIAN_ASSIGNED,
+        EventType.DIAGNOSED,
+        EventType.QUOTE_APPROVED,
+        EventType.QUOTE_DECLINED,
+        EventType.QUOTE_EXPIRED,
+        EventType.REPAIRED,
+        EventType.QC_PASSED,
+        EventType.HANDOVER_ACCEPTED,
+        EventType.RETURNED_UNREPAIRED,
+        EventType.COMPENSATION_AGREED,
+        EventType.HANDOVER_REFUSED,
+        EventType.CALLBACK_REACHED,
+        EventType.CANCELLED,
+        EventType.REVIEWED,  # the case is closed (or its cancellation complete)
+    }
+)

@@ -1,6 +1,12 @@
-"""Notification texts per milestone and locale, and who they go to. Pure."""
+"""Which messages there are, who they go to and what their templates may say; the texts
+themselves are Jinja templates in messages/. Pure."""
 
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
 
 
 class Audience(StrEnum):
@@ -13,7 +19,19 @@ class Audience(StrEnum):
     MANAGER = "manager"  # the service manager
 
 
-# tries to deliver one message before it is recorded as failed
+class ContactChannel(StrEnum):
+    """How a person is reached: each has an apprise URL template in the settings."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    WECHAT = "wechat"
+
+
+# the usual order in China: the service account first, then a text, then mail
+DEFAULT_CONTACT_CHANNELS = (ContactChannel.WECHAT, ContactChannel.SMS, ContactChannel.EMAIL)
+
+# tries to put one message in the outbox before the case goes on without it; the delivery
+# itself is retried for hours after that (settings.delivery_give_up_hours)
 DELIVERY_ATTEMPTS = 5
 
 
@@ -33,69 +51,58 @@ class Template(StrEnum):
     FOLLOW_UP = "follow_up"
 
 
-TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
-    "zh-CN": {
-        "accepted": ("服务单已受理 {case_id}", "{name}您好，您的{category}报修已受理，服务单号 {case_id}。"),
-        "technician_assigned": ("已派工 {case_id}", "工程师 {technician_id} 已接单，将尽快与您联系。"),
-        "quote_ready": ("维修报价 {case_id}", "您的维修报价为 {total} {currency}（第{version}版），请确认是否维修。"),
-        "repair_started": ("开始维修 {case_id}", "您的{category}已开始维修。"),
-        "ready_for_handover": ("维修完成 {case_id}", "您的{category}已维修完成并通过质检，请确认交付。"),
-        "returned_unrepaired": ("设备退回 {case_id}", "您的{category}将不经维修退回，请确认交付。"),
-        "callback_survey": ("服务回访 {case_id}", "感谢您的耐心，请为本次服务评分。"),
-        "closed": ("服务单已关闭 {case_id}", "您的服务单 {case_id} 已关闭（{outcome}）。"),
-    },
-    "en": {
-        "accepted": ("Case accepted {case_id}", "Hello {name}, your {category} repair request is case {case_id}."),
-        "technician_assigned": (
-            "Technician assigned {case_id}",
-            "Technician {technician_id} will contact you shortly.",
-        ),
-        "quote_ready": (
-            "Repair quote {case_id}",
-            "Your repair quote (v{version}) is {total} {currency}. Please approve or decline.",
-        ),
-        "repair_started": ("Repair started {case_id}", "The repair of your {category} has started."),
-        "ready_for_handover": (
-            "Repair done {case_id}",
-            "Your {category} is repaired, passed QC and is ready for handover.",
-        ),
-        "returned_unrepaired": ("Device returned {case_id}", "Your {category} will be returned unrepaired."),
-        "callback_survey": ("How did we do? {case_id}", "Thank you for your patience. Please rate our service."),
-        "closed": ("Case closed {case_id}", "Your case {case_id} is closed ({outcome})."),
-    },
-}
-
-STAFF_TEMPLATES: dict[str, tuple[str, str]] = {
-    "sla_warn": (
-        "SLA at risk {case_id}",
-        "Case {case_id} ({priority}) has used 75% of its '{target}' time; due {deadline}.",
-    ),
-    "sla_breach": (
-        "SLA breached {case_id}",
-        "Case {case_id} ({priority}) missed its '{target}' target due {deadline}.",
-    ),
-    "sla_raise": (
-        "Case escalated, now {priority} {case_id}",
-        "Case {case_id} is at 150% of its '{target}' time (due {deadline}); priority now {priority}.",
-    ),
-    "qc_rework_limit": (
-        "QC failed {qc_failures} times {case_id}",
-        "Case {case_id} failed QC {qc_failures} times; supervisor attention needed.",
-    ),
-    "follow_up": ("Follow-up needed {case_id}", "Case {case_id}: CSAT {csat}, NPS {nps}. {comments}"),
-}
+# the templates whose reader is the customer: in the customer's locale, with their tracking link
+CUSTOMER_TEMPLATES: frozenset[Template] = frozenset(
+    {
+        Template.ACCEPTED,
+        Template.TECHNICIAN_ASSIGNED,
+        Template.QUOTE_READY,
+        Template.REPAIR_STARTED,
+        Template.READY_FOR_HANDOVER,
+        Template.RETURNED_UNREPAIRED,
+        Template.CALLBACK_SURVEY,
+        Template.CLOSED,
+    }
+)
 
 
-class _Blank(dict):
-    def __missing__(self, key: str) -> str:
-        return ""
+class QuoteLineText(BaseModel):
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
 
 
-def render(template: str, locale: str, params: dict) -> tuple[str, str]:
-    """Subject and body; staff messages are in English, customers' in their locale."""
-    if template in STAFF_TEMPLATES:
-        subject, body = STAFF_TEMPLATES[template]
-    else:
-        subject, body = TEMPLATES.get(locale, TEMPLATES["zh-CN"])[template]
-    values = _Blank({k: "" if v is None else v for k, v in params.items()})
-    return subject.format_map(values), body.format_map(values)
+class QuoteText(BaseModel):
+    version: int
+    lines: list[QuoteLineText]
+    total: Decimal
+    currency: str
+    in_warranty: bool
+    expires_at: datetime | None = None
+
+
+class MessageContext(BaseModel):
+    """What a message template may say, gathered from the case's records when the message
+    is put in the outbox. Times are aware; templates show them in `timezone`."""
+
+    case_id: str
+    category: str  # models.domain.Category value
+    product_model: str | None = None
+    # the person the message is for: the customer, or the member of staff
+    recipient_name: str | None = None
+    customer_name: str | None = None
+    priority: str | None = None
+    tracking_url: str | None = None
+    technician_name: str | None = None
+    technician_phone: str | None = None
+    # the visit window: the technician comes between these (the SLA's first-visit deadline)
+    visit_from: datetime | None = None
+    visit_by: datetime | None = None
+    quote: QuoteText | None = None
+    # the repaired parts' warranty, at handover
+    warranty_until: date | None = None
+    outcome: str | None = None  # closed | cancelled
+    timezone: str = "Asia/Shanghai"
+    # what the workflow said beside the template: target, deadline, qc_failures, csat, nps, comments...
+    params: dict[str, Any] = Field(default_factory=dict)

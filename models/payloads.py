@@ -139,7 +139,26 @@ class Escalation(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
-DeliveryStatus = Literal["sent", "logged", "failed"]
+# queued: in the outbox, its delivery under way in a Delivery workflow of its own
+DeliveryStatus = Literal["sent", "logged", "failed", "queued"]
+
+
+class DeliveryJob(BaseModel):
+    """Input of the Delivery workflow and its activity: one outbox row, and how long to keep
+    trying it (from the settings of the worker that queued it)."""
+
+    notification_id: int
+    give_up_seconds: float
+    first_retry_seconds: float
+    max_retry_seconds: float
+    send_timeout: float
+
+
+class GiveUp(BaseModel):
+    """Input of give_up: the outbox row that could not be delivered in time, and why."""
+
+    notification_id: int
+    reason: str
 
 
 class IntakeInput(BaseModel):

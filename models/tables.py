@@ -43,6 +43,9 @@ class CustomerRow(Base):
     address: Mapped[str | None] = mapped_column(String(500))
     locale: Mapped[str] = mapped_column(String(8))
     tier: Mapped[str] = mapped_column(String(16))
+    wechat_openid: Mapped[str | None] = mapped_column(String(64))
+    # the channels to reach them on, first choice first (models.messages.ContactChannel values)
+    preferred_channels: Mapped[list[str]] = mapped_column(Json, default=list)
 
 
 class DeviceRow(Base):
@@ -185,6 +188,9 @@ class CallbackRow(_CaseRecord, Base):
     outcome: Mapped[str] = mapped_column(String(16))  # reached | not_reached | unreachable
     csat: Mapped[int | None] = mapped_column(Integer)
     nps: Mapped[int | None] = mapped_column(Integer)
+    ces: Mapped[int | None] = mapped_column(Integer)
+    attitude: Mapped[int | None] = mapped_column(Integer)
+    professionalism: Mapped[int | None] = mapped_column(Integer)
     comments: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
@@ -235,19 +241,75 @@ class SlaTargetRow(Base):
 
 
 class NotificationRow(Base):
+    """The outbox: one message (or webhook call) to one recipient, sent once."""
+
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(primary_key=True)
+    # <case_id>:<notice key>, and `>` + recipient when the notice has several recipients
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
     audience: Mapped[str] = mapped_column(String(16))
+    # customer | staff:<staff id> | group:<audience> | webhook:<subscription id> | nobody
+    recipient: Mapped[str] = mapped_column(String(80), server_default="customer")
     template: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8), server_default="zh-CN")
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # the short form, for SMS
+    short_body: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))  # pending | sent | logged | failed
+    # the channel that delivered it
+    channel: Mapped[str | None] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(TS)
     sent_at: Mapped[datetime | None] = mapped_column(TS)
+    __table_args__ = (
+        Index("ix_notifications_case", "case_id", "id"),
+        Index("ix_notifications_status", "status", "id"),
+    )
+
+
+class DeliveryAttemptRow(Base):
+    """One try of one channel for one outbox row."""
+
+    __tablename__ = "delivery_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(TS)
+
+
+class StaffContactRow(Base):
+    """How to reach a member of staff: a technician (by technician id), or someone at the
+    dispatch desk, a supervisor or a service manager."""
+
+    __tablename__ = "staff_contacts"
+    staff_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), index=True)  # technician | dispatcher | supervisor | manager
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(200))
+    wechat_openid: Mapped[str | None] = mapped_column(String(64))
+    preferred_channels: Mapped[list[str]] = mapped_column(Json, default=list)
+    locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class WebhookRow(Base):
+    """A subscription of another system to case events of some types."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    event_types: Mapped[list[str]] = mapped_column(Json)
+    # the HMAC key of its signatures, shown once when it is registered
+    secret: Mapped[str] = mapped_column(String(128))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(TS)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class ReviewRow(Base):

@@ -44,8 +44,14 @@ REQUIRED_SERVICES = {"postgres", "db-init", "temporal", "temporal-ui", "search-a
 PASSED_THROUGH = (
     "REPAIRFLOW_TIME_SCALE",
     "REPAIRFLOW_API_KEYS",
-    "REPAIRFLOW_NOTIFY_CUSTOMER_URLS",
-    "REPAIRFLOW_NOTIFY_STAFF_URLS",
+    "REPAIRFLOW_CUSTOMER_EMAIL_URL",
+    "REPAIRFLOW_CUSTOMER_SMS_URL",
+    "REPAIRFLOW_CUSTOMER_WECHAT_URL",
+    "REPAIRFLOW_STAFF_EMAIL_URL",
+    "REPAIRFLOW_STAFF_SMS_URL",
+    "REPAIRFLOW_STAFF_WECHAT_URL",
+    "REPAIRFLOW_STAFF_GROUP_URLS",
+    "REPAIRFLOW_DELIVERY_GIVE_UP_HOURS",
     "REPAIRFLOW_SLA_HOLIDAYS",
     "REPAIRFLOW_SLA_CALENDARS",
     "REPAIRFLOW_PAYLOAD_OLD_KEYS",
@@ -61,6 +67,8 @@ SECRETS = (
     "TEMPORAL_DB_PASSWORD",
     "REPAIRFLOW_PAYLOAD_KEY",
     "REPAIRFLOW_CODEC_UI_TOKEN",
+    "REPAIRFLOW_TRACKING_SECRET",
+    "REPAIRFLOW_PUBLIC_URL",
 )
 # what names a secret: besides SECRETS, the optional extra API keys and old payload keys
 SECRET_NAME = re.compile(r"PASSWORD|PWD|SECRET|TOKEN|KEYS?$")
@@ -71,6 +79,8 @@ SECRET_VALUES = {
     "TEMPORAL_DB_PASSWORD": "7e" * 16,
     "REPAIRFLOW_PAYLOAD_KEY": "k1:" + base64.b64encode(bytes(range(32))).decode(),
     "REPAIRFLOW_CODEC_UI_TOKEN": "c0" * 16,
+    "REPAIRFLOW_TRACKING_SECRET": "3d" * 32,
+    "REPAIRFLOW_PUBLIC_URL": "https://service.example.com",
 }
 APP_ROLE, TEMPORAL_ROLE = "repairflow", "temporal"
 
@@ -354,7 +364,8 @@ def test_app_environment_defaults_are_valid_settings(services, monkeypatch):
     assert settings.env == "production"
     assert settings.temporal_address == "temporal:7233"
     assert settings.time_scale == 1.0
-    assert settings.api_keys == {} and settings.notify_customer_urls == []
+    assert settings.api_keys == {} and not settings.any_channel
+    assert settings.tracking_secret == SECRET_VALUES["REPAIRFLOW_TRACKING_SECRET"]
     assert settings.payload_key == SECRET_VALUES["REPAIRFLOW_PAYLOAD_KEY"] and settings.payload_old_keys == []
     assert settings.codec_ui_token == SECRET_VALUES["REPAIRFLOW_CODEC_UI_TOKEN"]
 

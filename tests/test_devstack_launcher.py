@@ -29,6 +29,7 @@ from devstack.config import (
     DevConfig,
     child_env,
     encryption_env,
+    message_lines,
     payload_lines,
 )
 from devstack.seed import DEV_KEYS
@@ -83,6 +84,7 @@ def test_children_get_the_dev_key_and_token_unless_the_environment_sets_them(mon
         "REPAIRFLOW_PAYLOAD_KEY": DEV_PAYLOAD_KEY,
         "REPAIRFLOW_CODEC_UI_TOKEN": DEV_CODEC_UI_TOKEN,
         "REPAIRFLOW_CODEC_CORS_ORIGINS": '["http://127.0.0.1:8233", "http://localhost:8233"]',
+        "REPAIRFLOW_PUBLIC_URL": "http://127.0.0.1:8000",
     }
     for name, value in env.items():  # what the worker and the API read
         monkeypatch.setenv(name, value)
@@ -411,3 +413,18 @@ def test_make_dev_refuses_a_port_something_listens_on(launcher):
         assert run.ended(within=30) == 1
     assert f"[devstack] failed: 127.0.0.1:{port} is in use: a process is listening on it" in run.output
     assert left_behind(launcher.mark) == []
+
+
+def test_the_banner_says_where_messages_go_and_where_to_read_them():
+    config = DevConfig(api_port=18000)
+    env = child_env({}, config, "postgresql+asyncpg://x/y", "127.0.0.1:7233")
+    # the tracking links in messages reach this stack's API
+    assert env["REPAIRFLOW_PUBLIC_URL"] == "http://127.0.0.1:18000"
+    assert message_lines(env, config) == [
+        "recorded and logged, not sent (no channel configured)",
+        "read them: GET http://127.0.0.1:18000/api/v1/cases/<case id>/notifications (agent key)",
+    ]
+    mailed = env | {"REPAIRFLOW_CUSTOMER_EMAIL_URL": "mailto://smtp.example.cn?to={email}"}
+    assert message_lines(mailed, config)[0] == "sent through REPAIRFLOW_CUSTOMER_EMAIL_URL"
+    told = child_env({"REPAIRFLOW_PUBLIC_URL": "https://service.example.cn"}, config, "x", "y")
+    assert told["REPAIRFLOW_PUBLIC_URL"] == "https://service.example.cn"

@@ -284,5 +284,7 @@ async def test_a_notification_is_recorded_and_sent_once(acts, sessions):
     assert first == second == "logged"
     async with sessions() as session:
         rows = list(await session.scalars(select(NotificationRow).where(NotificationRow.case_id == cid)))
-    assert len(rows) == 1 and rows[0].attempts == 1 and "Zhang Wei" in rows[0].body
-    assert rows[0].subject == f"Case accepted {cid}"
+    # no channel configured: recorded, in the customer's language, never tried
+    assert len(rows) == 1 and rows[0].status == "logged" and rows[0].attempts == 0
+    assert rows[0].locale == "en" and cid in rows[0].subject and rows[0].subject.isascii()
+    assert "/track/" in rows[0].body and rows[0].short_body

@@ -61,6 +61,9 @@ def test_payload_keys_are_checked_when_the_process_starts():
             Settings(payload_key=bad)
 
 
+TRACKING_SECRET = "5e" * 32
+
+
 def test_production_refuses_dev_keys_and_payloads_in_clear():
     key = "k1:" + base64.b64encode(os.urandom(32)).decode()
     with pytest.raises(ValueError, match="payload_key"):
@@ -70,7 +73,16 @@ def test_production_refuses_dev_keys_and_payloads_in_clear():
         {"s3cret-long-key": {"name": "dev-agent", "role": "agent"}},
     ):
         with pytest.raises(ValueError, match="dev keys"):
-            Settings(env="production", payload_key=key, api_keys=api_keys)
+            Settings(env="production", payload_key=key, api_keys=api_keys, tracking_secret=TRACKING_SECRET)
     with pytest.raises(ValueError, match="public"):
         Settings(env="production", payload_key="dev-1:" + key.split(":")[1])
-    assert Settings(env="production", payload_key=key, api_keys={"s3cret": {"name": "desk-1", "role": "agent"}})
+    # the tracking links' secret: the dev one, or one too short to resist guessing, is refused
+    for secret in ("dev-tracking-secret", "short-but-not-dev"):
+        with pytest.raises(ValueError, match="tracking_secret"):
+            Settings(env="production", payload_key=key, tracking_secret=secret)
+    assert Settings(
+        env="production",
+        payload_key=key,
+        api_keys={"s3cret": {"name": "desk-1", "role": "agent"}},
+        tracking_secret=TRACKING_SECRET,
+    )

@@ -345,4 +345,4 @@ def test_actor_str():
     assert str(Actor(role="agent", id="A-7")) == "agent:A-7"
     assert str(SYSTEM) == "system:repairflow"
     with pytest.raises(ValidationError):
-        Actor(role="customer", id="c-1")
+        Actor(role="robot", id="c-1")

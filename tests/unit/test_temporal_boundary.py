@@ -33,6 +33,9 @@ REGISTERED = {
     "change_sla_clock",
     "record_review",
     "notify",
+    # the Delivery workflow's
+    "deliver",
+    "give_up",
 }
 ACTIVITY_CALLS = {
     "execute_activity",
