@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from api import errors
 from api.deps import Services
 from api.limits import BodyLimit, RateLimit
-from api.routes import actions, cases, catalog, codec, health, notifications, sla, staff, webhooks
+from api.routes import actions, cases, catalog, codec, health, notifications, sla, staff, track, webhooks
 from clients import connect_temporal, create_engine, session_factory
 from settings import Settings, get_settings
 
@@ -38,6 +38,12 @@ TAGS = [
         "Temporal UI: workflow payloads are encrypted, and supervisors read them through it.",
     },
     {"name": "health", "description": "Liveness of the API, PostgreSQL and Temporal."},
+    {
+        "name": "tracking",
+        "description": "The customer's own page of their case, at the link their messages carry "
+        "(`/track/<token>`): HTML without JavaScript, or JSON. No API key: the signed, expiring token "
+        "is the credential. The quote decision and the survey are forms with a CSRF token.",
+    },
 ]
 
 DESCRIPTION = """After-sales repair cases, each one a durable Temporal workflow
@@ -80,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the outermost runs first: a caller over its rate is turned away before its body is read
     app.add_middleware(BodyLimit)
     app.add_middleware(RateLimit)
-    for module in (cases, actions, sla, notifications, webhooks, staff, catalog, codec, health):
+    for module in (cases, actions, sla, notifications, webhooks, staff, catalog, codec, health, track):
         app.include_router(module.router)
     return app
 
