@@ -35,6 +35,8 @@ def build_worker(client, settings: Settings, engine) -> Worker:
 
 async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # apprise names each recipient's address when it sends: personal data stays out of the logs
+    logging.getLogger("apprise").setLevel(logging.WARNING)
     settings = get_settings()
     client = await connect_temporal(settings)
     engine = create_engine(settings)

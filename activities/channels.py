@@ -5,10 +5,12 @@ themselves, apprise for people and a signed POST for webhooks."""
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import apprise
 import httpx
@@ -47,6 +49,13 @@ class Route:
     urls: tuple[str, ...]
 
 
+def bounded(url: str, seconds: float) -> str:
+    """The URL with apprise's connect and read timeouts (`cto`, `rto`) unless it sets them."""
+    params = parse_qs(urlsplit(url).query)
+    extra = "&".join(f"{name}={seconds:g}" for name in ("cto", "rto") if name not in params)
+    return url if not extra else f"{url}{'&' if '?' in url else '?'}{extra}"
+
+
 def person_routes(contact: Contact, settings: Settings, *, staff: bool) -> list[Route]:
     """The channels this person can be reached on, first choice first: those with both an
     address and a configured URL template."""
@@ -54,8 +63,20 @@ def person_routes(contact: Contact, settings: Settings, *, staff: bool) -> list[
     for channel in contact.channels:
         template, address = settings.channel_url(staff, channel), contact.address(channel)
         if template and address:
-            routes.append(Route(channel.value, (template.replace(PLACEHOLDER[channel], quote(address, safe="")),)))
+            url = template.replace(PLACEHOLDER[channel], quote(address, safe=""))
+            routes.append(Route(channel.value, (bounded(url, settings.delivery_send_timeout),)))
     return routes
+
+
+def group_route(url: str, settings: Settings) -> Route:
+    return Route("group", (bounded(url, settings.delivery_send_timeout),))
+
+
+# apprise blocks: its sends run on threads of their own, and wait for one here, where the
+# wait can still be called off, rather than queued where a timed-out attempt would still send
+SENDERS = 16
+_pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="apprise")
+_free = asyncio.Semaphore(SENDERS)
 
 
 def _notify(urls: tuple[str, ...], subject: str, body: str) -> bool:
@@ -63,15 +84,48 @@ def _notify(urls: tuple[str, ...], subject: str, body: str) -> bool:
     for url in urls:
         if not channels.add(url):
             return False
-    return bool(channels.notify(title=subject, body=body))
+    # plain text: the texts are written as text, and a customer's words must never become markup
+    return bool(channels.notify(title=subject, body=body, body_format=apprise.NotifyFormat.TEXT))
 
 
 async def send_message(route: Route, subject: str, body: str, short: str | None) -> str | None:
-    """None when sent, else why not. apprise blocks, so it runs in a thread; its own
-    connect and read timeouts bound it."""
+    """None when sent, else why not."""
     text = short if route.channel == ContactChannel.SMS.value and short else body
-    sent = await asyncio.to_thread(_notify, route.urls, subject, text)
+    async with _free:
+        sent = await asyncio.get_running_loop().run_in_executor(_pool, _notify, route.urls, subject, text)
     return None if sent else f"{route.channel}: apprise could not deliver"
+
+
+def _private(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return not ip.is_global
+
+
+def refused_target(url: str) -> str | None:
+    """Why a webhook URL may not be called, from the URL alone: credentials in it, or a host
+    that names this machine or a private network (literal addresses and `localhost`)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".").lower()
+    if parts.username or parts.password:
+        return "the URL may not carry credentials"
+    if host == "localhost" or host.endswith(".localhost"):
+        return "the URL may not name this machine"
+    try:
+        return "the URL may not name a private or local address" if _private(host) else None
+    except ValueError:  # a name, not an address
+        return None
+
+
+async def refused_resolution(url: str) -> str | None:
+    """Why not, once the name is resolved: every address it resolves to must be public."""
+    parts = urlsplit(url)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443)
+    except OSError as err:
+        return f"webhook: cannot resolve the host ({err.strerror or err})"
+    if any(_private(str(info[4][0])) for info in infos):
+        return "webhook: the host resolves to a private or local address"
+    return None
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -83,8 +137,12 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 async def send_webhook(
-    url: str, secret: str, delivery_id: int, event_type: str, body: str, seconds: float
+    url: str, secret: str, delivery_id: int, event_type: str, body: str, seconds: float, *, public_only: bool
 ) -> str | None:
+    """`public_only` (production): no call to this machine or a private network, whatever
+    the name resolves to when the call is made."""
+    if public_only and (refused := refused_target(url) or await refused_resolution(url)):
+        return refused
     payload = body.encode()
     headers = {
         "Content-Type": "application/json",

@@ -5,13 +5,13 @@ a slow or hung channel holds no lock and no connection."""
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.base import ActivityBase
-from activities.channels import Contact, Route, person_routes, send_message, send_webhook
+from activities.channels import Contact, Route, group_route, person_routes, send_message, send_webhook
 from models.messages import DEFAULT_CONTACT_CHANNELS, ContactChannel
 from models.payloads import DeliveryJob, DeliveryStatus, GiveUp
 from models.tables import CaseRow, CustomerRow, DeliveryAttemptRow, NotificationRow, StaffContactRow, WebhookRow
@@ -49,7 +49,15 @@ class DeliveryActivities(ActivityBase):
         for route in routes:
             if route.channel == "webhook":
                 assert hook is not None
-                error = await send_webhook(hook.url, hook.secret, job.notification_id, template, body, job.send_timeout)
+                error = await send_webhook(
+                    hook.url,
+                    hook.secret,
+                    job.notification_id,
+                    template,
+                    body,
+                    job.send_timeout,
+                    public_only=self.settings.env == "production",
+                )
             else:
                 error = await send_message(route, subject, body, short)
             await self._attempt(job.notification_id, route.channel, error)
@@ -65,7 +73,16 @@ class DeliveryActivities(ActivityBase):
 
     @activity.defn(name="give_up")
     async def give_up(self, verdict: GiveUp) -> None:
-        await self._finish(verdict.notification_id, "failed", None, verdict.reason[:2000], only_pending=True)
+        """The row keeps the last attempt's error, which says what was wrong with the channel."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(NotificationRow)
+                .where(NotificationRow.id == verdict.notification_id, NotificationRow.status == "pending")
+                .values(
+                    status="failed",
+                    error=func.coalesce(NotificationRow.error + "; ", "") + f"gave up: {verdict.reason}"[:500],
+                )
+            )
 
     async def _routes(self, session: AsyncSession, case_id: str, kind: str, who: str) -> list[Route]:
         if kind == "customer":
@@ -83,8 +100,11 @@ class DeliveryActivities(ActivityBase):
             contact = Contact(staff.email, staff.phone, staff.wechat_openid, _channels(staff.preferred_channels))
             return person_routes(contact, self.settings, staff=True)
         if kind == "group":
-            urls = tuple(self.settings.staff_group_urls.get(who, []))  # type: ignore[call-overload]
-            return [Route("group", urls)] if urls else []
+            audience, _, index = who.partition(":")
+            urls = self.settings.staff_group_urls.get(audience, [])  # type: ignore[call-overload]
+            if not index:  # a row from before one row per bot: every bot of the audience
+                return [Route("group", tuple(group_route(u, self.settings).urls[0] for u in urls))] if urls else []
+            return [group_route(urls[int(index)], self.settings)] if int(index) < len(urls) else []
         return []
 
     async def _attempt(self, notification_id: int, channel: str, error: str | None) -> None:
@@ -106,17 +126,12 @@ class DeliveryActivities(ActivityBase):
                 update(NotificationRow).where(NotificationRow.id == notification_id).values(error=error)
             )
 
-    async def _finish(
-        self, notification_id: int, status: str, channel: str | None, error: str | None, *, only_pending: bool = False
-    ) -> None:
+    async def _finish(self, notification_id: int, status: str, channel: str | None, error: str | None) -> None:
         values: dict = {"status": status, "error": error}
         if status == "sent":
             values |= {"channel": channel, "sent_at": _now()}
-        where = [NotificationRow.id == notification_id]
-        if only_pending:
-            where.append(NotificationRow.status == "pending")
         async with self.sessions.begin() as session:
-            await session.execute(update(NotificationRow).where(*where).values(**values))
+            await session.execute(update(NotificationRow).where(NotificationRow.id == notification_id).values(**values))
 
 
 async def _customer_id(session: AsyncSession, case_id: str) -> int | None:

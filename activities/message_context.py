@@ -14,6 +14,8 @@ def message_context(
     notice: Notice, facts: CaseFacts | None, recipient: Recipient, settings: Settings
 ) -> MessageContext:
     params = notice.params
+    # a group bot posts to a chat room: the customer's own words stay with named staff
+    hidden = {"locale", "category", "priority"} | ({"comments"} if recipient.key.startswith("group:") else set())
     customer = recipient.key == "customer"
     priority = params.get("priority") or "P3"
     return MessageContext(
@@ -32,5 +34,5 @@ def message_context(
         warranty_until=facts.warranty_until if facts else None,
         outcome=params.get("outcome"),
         timezone=settings.sla_calendar(priority if priority in ("P1", "P2", "P3", "P4") else "P3").timezone,
-        params={k: v for k, v in params.items() if k not in ("locale", "category", "priority")},
+        params={k: v for k, v in params.items() if k not in hidden},
     )

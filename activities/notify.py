@@ -5,7 +5,7 @@ the delivery retries for hours (workflows/delivery.py)."""
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
@@ -57,9 +57,17 @@ class NotifyActivities(ActivityBase):
                     )
                     .on_conflict_do_nothing(index_elements=["dedupe_key"])
                 )
+            # every row of the notice, also one for a recipient an earlier attempt had and this
+            # one no longer finds (a contact since deactivated): each still gets its delivery
             rows = (
                 await session.execute(
-                    select(NotificationRow.id, NotificationRow.status).where(NotificationRow.dedupe_key.in_(keys))
+                    select(NotificationRow.id, NotificationRow.status).where(
+                        NotificationRow.case_id == notice.case_id,
+                        or_(
+                            NotificationRow.dedupe_key.in_(keys),
+                            NotificationRow.dedupe_key.startswith(f"{notice.key}>", autoescape=True),
+                        ),
+                    )
                 )
             ).all()
         if status == "logged":
@@ -68,4 +76,6 @@ class NotifyActivities(ActivityBase):
             return "logged"
         # after the commit, so a delivery always finds its row; a retry starts none twice
         await start_deliveries(activity.client(), settings, [i for i, s in rows if s == "pending"])
-        return "queued"
+        # handed on to its deliveries; a new word here would not decode on workers of the
+        # release before, which may replay this case during a rolling upgrade
+        return "sent"

@@ -23,7 +23,7 @@ NOBODY = "nobody"
 
 @dataclass(frozen=True)
 class Recipient:
-    key: str  # the outbox's `recipient`: customer, staff:<id>, group:<audience>, nobody
+    key: str  # the outbox's `recipient`: customer, staff:<id>, group:<audience>:<n>, nobody
     locale: str
     name: str | None = None
 
@@ -44,7 +44,11 @@ async def recipients(
         Recipient(f"staff:{row.staff_id}", row.locale, row.name)
         for row in await session.scalars(query.order_by(StaffContactRow.staff_id))
     ]
-    groups = [Recipient(f"group:{audience.value}", "zh-CN")] if settings.staff_group_urls.get(audience) else []
+    # one row per bot, so a bot that is down is retried alone and the others get it once
+    groups = [
+        Recipient(f"group:{audience.value}:{n}", "zh-CN")
+        for n in range(len(settings.staff_group_urls.get(audience, [])))
+    ]
     return people + groups or [Recipient(NOBODY, "zh-CN")]
 
 

@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, redaction
 from api.deps import Services
 from api.limits import BodyLimit, RateLimit
 from api.routes import actions, cases, catalog, codec, health, notifications, sla, staff, track, webhooks
@@ -83,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     errors.install(app)
+    # tracking tokens in request paths stay out of the access and error logs
+    redaction.install()
     # the outermost runs first: a caller over its rate is turned away before its body is read
     app.add_middleware(BodyLimit)
     app.add_middleware(RateLimit)

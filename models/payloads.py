@@ -139,8 +139,8 @@ class Escalation(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
 
 
-# queued: in the outbox, its delivery under way in a Delivery workflow of its own
-DeliveryStatus = Literal["sent", "logged", "failed", "queued"]
+# notify answers `sent` once its messages are handed on to their deliveries
+DeliveryStatus = Literal["sent", "logged", "failed"]
 
 
 class DeliveryJob(BaseModel):

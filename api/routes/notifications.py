@@ -20,13 +20,16 @@ from api.outbox_schemas import (
     NotificationPage,
     NotificationView,
 )
+from api.redaction import redact
 from api.schemas import CaseId
 from models.domain import Role
 from models.tables import CaseRow, DeliveryAttemptRow, NotificationRow
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 Supervisor = Annotated[Principal, Depends(role(Role.SUPERVISOR, what="manage the outbox"))]
-Cursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the page before")]
+Cursor = Annotated[
+    int | None, Query(ge=1, le=2**31 - 1, description="`next_cursor` of the page before: the last message's id")
+]
 
 
 def conflict(message: str, status: str) -> ApiError:
@@ -58,7 +61,11 @@ async def case_notifications(
     return CaseNotifications(
         items=[
             NotificationDetail.model_validate(
-                {**NotificationView.model_validate(r).model_dump(), "body": r.body, "short_body": r.short_body}
+                {
+                    **NotificationView.model_validate(r).model_dump(),
+                    "body": redact(r.body),
+                    "short_body": redact(r.short_body),
+                }
                 | {"tries": attempts.get(r.id, [])}
             )
             for r in rows
@@ -84,7 +91,7 @@ async def list_notifications(
     if status is not None:
         query = query.where(NotificationRow.status == status)
     if cursor is not None:
-        query = query.where(NotificationRow.id < int(cursor))
+        query = query.where(NotificationRow.id < cursor)
     rows = list(await session.scalars(query))
     more = len(rows) > limit
     rows = rows[:limit]
@@ -100,7 +107,7 @@ async def list_notifications(
     summary="Send a failed message again",
     responses={
         **responses(401, 403, 404, 422),
-        409: {"description": "the message has not failed (`delivery_status` says what it is)"},
+        409: {"description": "the message was delivered, or is being delivered (`delivery_status` says which)"},
     },
 )
 async def resend(
@@ -109,27 +116,32 @@ async def resend(
     svc: Svc,
     session: Db,
 ) -> NotificationView:
-    """The message goes through its channels again, with a fresh give-up time; its attempts
-    so far stay on record."""
+    """A failed message goes through its channels again, with a fresh give-up time; its
+    attempts so far stay on record. A message still `pending` with no delivery running (one
+    whose delivery could not be started) is taken too."""
     row = await session.get(NotificationRow, notification_id)
     if row is None:
         raise ApiError(404, "not_found", f"message {notification_id} not found")
-    if row.status != "failed":
+    if row.status not in ("failed", "pending"):
         raise conflict(f"message {notification_id} is {row.status}; only a failed message is re-sent", row.status)
-    try:
-        # started first: until it runs, the row stays failed, so nothing waits on a delivery
-        # that never began
-        await restart_deliveries_of(svc.temporal, svc.settings, notification_id)
-    except WorkflowAlreadyStartedError:
-        raise conflict(f"message {notification_id} is being delivered", "pending") from None
-    except RPCError:
-        raise temporal_unavailable() from None
+    # pending before the delivery starts, so a delivery that ends at once leaves its verdict
     async with svc.sessions.begin() as write:
-        # unless the new delivery already got through
-        await write.execute(
+        flipped = await write.scalar(
             update(NotificationRow)
             .where(NotificationRow.id == notification_id, NotificationRow.status == "failed")
-            .values(status="pending", error=None)
+            .values(status="pending")
+            .returning(NotificationRow.id)
         )
+    try:
+        await restart_deliveries_of(svc.temporal, svc.settings, notification_id)
+    except (WorkflowAlreadyStartedError, RPCError) as err:
+        if flipped:  # nothing new runs: the row says so again
+            async with svc.sessions.begin() as write:
+                await write.execute(
+                    update(NotificationRow).where(NotificationRow.id == notification_id).values(status="failed")
+                )
+        if isinstance(err, WorkflowAlreadyStartedError):
+            raise conflict(f"message {notification_id} is being delivered", "pending") from None
+        raise temporal_unavailable() from None
     await session.refresh(row)
     return NotificationView.model_validate(row)

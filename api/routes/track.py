@@ -17,7 +17,7 @@ from api.deps import Db, Services, Svc
 from api.errors import RESPONSES, ApiError, responses
 from api.schemas import NO_NUL, TrackView
 from api.track_forms import QuoteForm, SurveyForm, quote_decision, survey
-from api.track_page import Answers, Visit, language, page, problem, quote_open
+from api.track_page import HEADERS, Answers, Visit, language, page, problem, quote_open
 from api.track_texts import STAGES, WORDS
 from models.domain import Actor, Role
 from models.errors import ErrorKind
@@ -101,7 +101,9 @@ async def tracking_page(token: Token, request: Request, session: Db, svc: Svc, d
     summary="The customer's page of their case as JSON",
     responses=responses(404, 422),
 )
-async def get_tracking_view(token: Token, request: Request, session: Db, svc: Svc) -> TrackView:
+async def get_tracking_view(token: Token, request: Request, response: Response, session: Db, svc: Svc) -> TrackView:
+    # the same as the page's: not kept by caches, no Referer carrying the token elsewhere
+    response.headers.update(HEADERS)
     facts = await _facts(session, _visit(request, token, svc.settings))
     if facts is None:
         raise ApiError(404, "not_found", "no case for this tracking link; it may have expired")

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import func, select
 
+from activities.channels import refused_target
 from api.auth import Principal, role
 from api.deps import Db, Svc
 from api.errors import ApiError, invalid, responses
@@ -20,6 +21,7 @@ from api.outbox_schemas import (
     WebhookRequest,
     WebhookView,
 )
+from api.routes.notifications import Cursor
 from models.domain import Role
 from models.tables import NotificationRow, WebhookRow
 
@@ -56,7 +58,10 @@ async def _counts(session, ids: list[int]) -> dict[int, dict[str, int]]:  # noqa
 async def create_webhook(body: WebhookRequest, principal: Supervisor, svc: Svc) -> WebhookCreated:
     """Each event of the given types is POSTed to the URL with `X-RepairFlow-Signature:
     t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>`, retried for hours
-    until it answers 2xx. The secret is in this answer only."""
+    until it answers 2xx. The secret is in this answer only. In production the URL may not
+    carry credentials nor reach this machine or a private network."""
+    if svc.settings.env == "production" and (refused := refused_target(str(body.url))):
+        raise invalid([{"field": "url", "message": refused}])
     row = WebhookRow(
         url=str(body.url),
         event_types=sorted({t.value for t in body.event_types}),
@@ -110,7 +115,7 @@ async def webhook_deliveries(
     session: Db,
     status: DeliveryState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
+    cursor: Cursor = None,
 ) -> NotificationPage:
     if await session.get(WebhookRow, webhook_id) is None:
         raise _unknown(webhook_id)
@@ -123,7 +128,7 @@ async def webhook_deliveries(
     if status is not None:
         query = query.where(NotificationRow.status == status)
     if cursor is not None:
-        query = query.where(NotificationRow.id < int(cursor))
+        query = query.where(NotificationRow.id < cursor)
     rows = list(await session.scalars(query))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -32,6 +32,12 @@ def upgrade() -> None:
         "notifications", sa.Column("recipient", sa.String(length=80), server_default="customer", nullable=False)
     )
     op.execute("UPDATE notifications SET recipient = 'group:' || audience WHERE audience <> 'customer'")
+    # sent by the activity itself until now, which gave up after five tries: a row still
+    # pending has no delivery to finish it; failed, it is listed for a supervisor to re-send
+    op.execute(
+        "UPDATE notifications SET status = 'failed', error = 'not sent before the upgrade; re-send it' "
+        "WHERE status = 'pending'"
+    )
     op.add_column("notifications", sa.Column("locale", sa.String(length=8), server_default="zh-CN", nullable=False))
     op.add_column("notifications", sa.Column("short_body", sa.Text(), nullable=True))
     op.add_column("notifications", sa.Column("channel", sa.String(length=16), nullable=True))

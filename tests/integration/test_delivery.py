@@ -111,6 +111,12 @@ async def test_a_message_that_never_got_through_is_failed_visible_and_resent(
         assert all(n["status"] == "failed" and "body" not in n for n in listed.json()["items"])
         own = (await http.get(f"/api/v1/cases/{case['case_id']}/notifications", headers=AGENT)).json()["items"]
         assert own[0]["status"] == "failed" and own[0]["tries"] and not any(t["ok"] for t in own[0]["tries"])
+        # the last channel error stays beside the verdict
+        assert "email: apprise could not deliver" in own[0]["error"] and "gave up" in own[0]["error"]
+        # staff read the message without the customer's tracking token
+        assert "/track/…" in own[0]["body"] and not LINK.search(own[0]["body"])
+        too_far = await http.get("/api/v1/notifications", params={"cursor": 99999999999}, headers=SUPERVISOR)
+        assert too_far.status_code == 422
         assert (await http.get("/api/v1/notifications", headers=TECH)).status_code == 403
         assert (await http.post(f"/api/v1/notifications/{failed.id}/resend", headers=AGENT)).status_code == 403
 
@@ -123,6 +129,34 @@ async def test_a_message_that_never_got_through_is_failed_visible_and_resent(
         assert again.status_code == 409 and again.json()["error"]["delivery_status"] == "sent"
         missing = await http.post("/api/v1/notifications/2147483000/resend", headers=SUPERVISOR)
         assert missing.status_code == 404
+
+
+async def test_a_message_left_pending_without_a_delivery_is_resent(temporal_client, settings, engine, sessions, sink):
+    """As after a Temporal outage longer than the queuing's retries: the row is there, its
+    delivery never started."""
+    sink.start()
+    async with system(temporal_client, quick(settings, sink), engine) as url, httpx.AsyncClient(base_url=url) as http:
+        case = await Cases(http).open(customer("stranded@example.cn"))
+        (sent,) = await settled(sessions, case["case_id"])
+        async with sessions.begin() as session:
+            stranded = NotificationRow(
+                dedupe_key=f"{case['case_id']}:stranded-1",
+                case_id=case["case_id"],
+                audience="customer",
+                recipient="customer",
+                template="accepted",
+                locale="zh-CN",
+                subject=f"stranded {case['case_id']}",
+                body="queued while Temporal was away",
+                status="pending",
+                attempts=0,
+                created_at=sent.created_at,
+            )
+            session.add(stranded)
+        resent = await http.post(f"/api/v1/notifications/{stranded.id}/resend", headers=SUPERVISOR)
+        assert resent.status_code == 202, resent.text
+        await settled(sessions, case["case_id"])
+        assert [m.subject for m in sink.to("stranded@example.cn")].count(f"stranded {case['case_id']}") == 1
 
 
 async def test_the_first_reachable_channel_is_used_and_a_dead_one_falls_back(
@@ -180,10 +214,10 @@ async def test_staff_get_messages_by_their_own_contacts_and_group_bots(
         await cases.qc(cid, True)
         await cases.handover(cid)
         # a poor score sends the supervisors a follow-up
-        await cases.callback(cid, csat=1, nps=2)
+        await cases.act(cid, "callback", {"reached": True, "csat": 1, "nps": 2, "comments": "the technician was late"})
         found = await settled(sessions, cid)
         follow_ups = [r for r in found if r.template == "follow_up"]
-        assert {r.recipient for r in follow_ups} >= {"staff:S-LINA", "group:supervisor"}
+        assert {r.recipient for r in follow_ups} >= {"staff:S-LINA", "group:supervisor:0"}
         assert all(r.status == "sent" for r in follow_ups)
         (mine,) = [r for r in follow_ups if r.recipient == "staff:S-LINA"]
         assert mine.locale == "en"
@@ -191,3 +225,6 @@ async def test_staff_get_messages_by_their_own_contacts_and_group_bots(
         assert [m for m in sink.to("service-team@example.cn") if cid in m.subject]
         # staff messages carry no tracking link: the page is the customer's
         assert not LINK.search(mine.body)
+        # a chat room is not told what the customer wrote
+        (group,) = [r for r in follow_ups if r.recipient == "group:supervisor:0"]
+        assert "the technician was late" in mine.body and "the technician was late" not in group.body

@@ -3,7 +3,7 @@
 import hashlib
 import hmac
 
-from activities.channels import Contact, person_routes, signature
+from activities.channels import Contact, bounded, person_routes, refused_target, signature
 from activities.dispatch import DELIVERY_WORKFLOW
 from activities.recipients import Recipient, dedupe_key
 from models.messages import ContactChannel
@@ -21,9 +21,12 @@ def test_the_first_preferred_channel_with_an_address_and_a_template_comes_first(
     routes = person_routes(person, settings, staff=False)
     assert [r.channel for r in routes] == ["wechat", "sms", "email"]
     # addresses are encoded into the URL, so `+`, `@` and spaces cannot change its meaning
-    assert routes[0].urls == ("json://wx.example.cn/push?openid=oAbc_123-x",)
-    assert routes[1].urls == ("json://sms.example.cn/send?to=%2B8613800138000",)
-    assert routes[2].urls == ("mailto://smtp.example.cn:587?from=service@example.cn&to=wang.fang%2Brf%40example.cn",)
+    timeouts = "&cto=30&rto=30"
+    assert routes[0].urls == ("json://wx.example.cn/push?openid=oAbc_123-x" + timeouts,)
+    assert routes[1].urls == ("json://sms.example.cn/send?to=%2B8613800138000" + timeouts,)
+    assert routes[2].urls == (
+        "mailto://smtp.example.cn:587?from=service@example.cn&to=wang.fang%2Brf%40example.cn" + timeouts,
+    )
 
 
 def test_a_channel_without_an_address_or_a_template_is_skipped():
@@ -63,3 +66,29 @@ def test_dedupe_keys_keep_the_customer_key_and_name_each_staff_recipient():
 
 def test_deliveries_are_started_by_the_workflows_registered_name():
     assert DeliveryWorkflow.__temporal_workflow_definition.name == DELIVERY_WORKFLOW
+
+
+def test_apprise_urls_get_the_send_timeout_unless_they_set_their_own():
+    assert bounded("mailto://smtp.example.cn?to=a%40b.cn", 30) == "mailto://smtp.example.cn?to=a%40b.cn&cto=30&rto=30"
+    assert bounded("wecombot://key", 2.5) == "wecombot://key?cto=2.5&rto=2.5"
+    assert bounded("json://x.cn/?rto=9", 30) == "json://x.cn/?rto=9&cto=30"
+    routes = person_routes(
+        Contact(email="a@b.cn"), Settings(customer_email_url=MAIL, delivery_send_timeout=5), staff=False
+    )
+    assert routes[0].urls[0].endswith("&cto=5&rto=5")
+
+
+def test_webhook_targets_on_this_machine_or_a_private_network_are_refused():
+    for url in (
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "http://api.localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "https://user:pw@hooks.example.com/x",
+    ):
+        assert refused_target(url), url
+    assert refused_target("https://hooks.example.com/repairflow") is None
+    assert refused_target("https://203.0.113.9/x")  # documentation range: not global either
+    assert refused_target("https://8.8.8.8/x") is None
