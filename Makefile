@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench worker api histories clean
+.PHONY: dev test lint format bench bench-search worker api histories clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,14 +14,16 @@ $(STAMP): pyproject.toml
 dev: $(STAMP)
 	$(BIN)/python -m devstack
 
+# the test files spread over processes (at most 4), each with its own PostgreSQL and
+# Temporal; a file's tests stay together, as some share a system for the whole file
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 .PHONY: fuzz
 # schemathesis on the live stack: every check, phase and role (tests/integration/test_fuzz.py), with
 # FUZZ_EXAMPLES examples per operation, FUZZ_STEPS steps per stateful scenario and a random FUZZ_SEED
 # (printed; pass it back to repeat a run). About 4 minutes on this 2-core machine when idle (7-10 with other
-# test runs alongside); `make test` runs the same with 3 examples and 8 steps in about 1 minute.
+# test runs alongside); `make test` runs the same with 2 examples and 6 steps in about 1 minute.
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_STEPS=$${FUZZ_STEPS:-25} FUZZ_SEED=$${FUZZ_SEED:-random} \
 		$(BIN)/python -m pytest -q -s tests/integration/test_fuzz.py
@@ -37,6 +39,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.sla_timers
+
+bench-search: $(STAMP)  # case search on 200 000 synthetic cases, with its indexes and without: CASES=<n>
+	$(BIN)/python -m bench.search --cases $${CASES:-200000}
 
 .PHONY: chaos
 chaos: $(STAMP)  # cases driven while workers are killed and the servers restarted: see chaos/__init__.py
