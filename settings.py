@@ -140,6 +140,15 @@ class Settings(BaseSettings):
     callback_delay_hours: float = 3 * 24
     callback_unreachable_hours: float = 7 * 24
     max_qc_failures: int = 3
+    # a case with a region gets the best free technician without the dispatch desk
+    auto_dispatch: bool = True
+    # minutes before a case nobody could take is tried again (scaled by time_scale)
+    dispatch_retry_minutes: float = Field(default=5.0, gt=0)
+    # minutes between looks at the stock for a case waiting for parts, besides each receipt
+    parts_recheck_minutes: float = Field(default=15.0, gt=0)
+    # whether the resolution clock stops while a case waits for a spare part: by default
+    # it runs, as the customer is not the one waiting
+    pause_resolution_for_parts: bool = False
     # seconds a person's action keeps retrying its write before it answers 503 not_recorded
     action_retry_seconds: float = 600.0
     # priority -> target -> minutes, overriding the defaults of docs/sla.md per entry

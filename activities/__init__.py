@@ -5,21 +5,25 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activities.auto_dispatch import AutoDispatchActivities
 from activities.case_records import CaseRecordActivities
 from activities.delivery import DeliveryActivities
 from activities.intake import IntakeActivities
 from activities.notify import NotifyActivities
 from activities.review import ReviewActivities
 from activities.sla import SlaActivities
+from activities.stock import StockActivities
 from settings import Settings
 
 __all__ = [
+    "AutoDispatchActivities",
     "CaseRecordActivities",
     "DeliveryActivities",
     "IntakeActivities",
     "NotifyActivities",
     "ReviewActivities",
     "SlaActivities",
+    "StockActivities",
     "build",
 ]
 
@@ -31,6 +35,8 @@ def build(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> lis
     notify = NotifyActivities(sessions, settings)
     sla = SlaActivities(sessions, settings)
     delivery = DeliveryActivities(sessions, settings)
+    stock = StockActivities(sessions, settings)
+    dispatch = AutoDispatchActivities(sessions, settings)
     return [
         intake.record_intake,
         intake.triage_case,
@@ -48,4 +54,9 @@ def build(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> lis
         notify.notify,
         delivery.deliver,
         delivery.give_up,
+        stock.reserve_parts,
+        stock.release_parts,
+        stock.consume_parts,
+        stock.parts_ready,
+        dispatch.auto_assign,
     ]

@@ -35,6 +35,7 @@ SAFE_DATA: dict[EventType, tuple[str, ...]] = {
     EventType.QUOTE_APPROVED: ("version",),
     EventType.QUOTE_DECLINED: ("version",),
     EventType.QUOTE_EXPIRED: ("version",),
+    EventType.APPOINTMENT_SET: ("visit_from", "visit_by"),
 }
 
 
@@ -98,8 +99,9 @@ async def case_facts(session: AsyncSession, case_id: str, *, warranty_days: int)
         locale=customer.locale,
         technician_name=name,
         technician_phone=phone,
-        visit_from=assigned[-1] if assigned else None,
-        visit_by=await _visit_by(session, case_id),
+        # the window agreed with the customer, else from the assignment to the first-visit deadline
+        visit_from=case.visit_from or (assigned[-1] if assigned else None),
+        visit_by=case.visit_by or await _visit_by(session, case_id),
         quote=quote,
         quote_status=quote_status,
         warranty_until=await _warranty_until(session, case_id, warranty_days),

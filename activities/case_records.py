@@ -58,6 +58,7 @@ class CaseRecordActivities(ActivityBase):
                 Rates(s.labor_rate, s.on_site_fee, s.currency),
                 in_warranty=request.in_warranty,
                 on_site=request.on_site,
+                category=request.category,
             )
         except UnknownPart as err:
             raise errors.invalid_input(f"parts.{err.index}.part_number", str(err)) from None

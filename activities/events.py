@@ -33,7 +33,7 @@ async def record_event(session: AsyncSession, event: CaseEvent) -> bool:
         await queue_webhooks(session, event, fresh=False)
         return False
     await queue_webhooks(session, event, fresh=True)
-    values = {"updated_at": event.at, **event.fields.model_dump(exclude_none=True, mode="json")}
+    values = {"updated_at": event.at, **event.fields.model_dump(exclude_none=True)}
     if event.moves_stage:
         status = status_of(event.stage)
         values |= {"stage": event.stage.value, "status": status}

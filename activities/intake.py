@@ -9,7 +9,7 @@ from activities.base import ActivityBase
 from activities.events import record_event
 from activities.sla import new_target, plan_of
 from activities.webhooks import PENDING, queue_webhooks
-from models import errors
+from models import errors, phones
 from models.domain import SYSTEM, Intake
 from models.events import EventType
 from models.payloads import CaseEvent, CaseFields, CasePolicy, IntakeInput, TriageInput, TriageResult
@@ -42,10 +42,14 @@ class IntakeActivities(ActivityBase):
                     await queue_webhooks(session, created, fresh=False)
                     pending = session.info.pop(PENDING, [])
                     return await self.start_pending(pending)
+                # the digits search finds them by; set on every intake, so rows an older worker wrote get them too
+                customer = intake.customer.model_dump(exclude={"phone"}) | {
+                    "phone_digits": phones.normalize(intake.customer.phone)
+                }
                 customer_id = await session.scalar(
                     insert(CustomerRow)
-                    .values(phone=intake.customer.phone, **intake.customer.model_dump(exclude={"phone"}))
-                    .on_conflict_do_update(index_elements=["phone"], set_=intake.customer.model_dump(exclude={"phone"}))
+                    .values(phone=intake.customer.phone, **customer)
+                    .on_conflict_do_update(index_elements=["phone"], set_=customer)
                     .returning(CustomerRow.id)
                 )
                 device_id = await session.scalar(
@@ -70,6 +74,7 @@ class IntakeActivities(ActivityBase):
                         customer_id=customer_id,
                         device_id=device_id,
                         channel=intake.channel.value,
+                        region=intake.customer.region,
                         stage=Stage.INTAKE.value,
                         status="open",
                         idempotency_key=start.idempotency_key,
@@ -186,5 +191,9 @@ class IntakeActivities(ActivityBase):
                 callback_unreachable_seconds=s.callback_unreachable_hours * hours,
                 max_qc_failures=s.max_qc_failures,
                 action_retry_seconds=s.action_retry_seconds,
+                auto_dispatch=s.auto_dispatch,
+                dispatch_retry_seconds=s.dispatch_retry_minutes * 60 * s.time_scale,
+                parts_recheck_seconds=s.parts_recheck_minutes * 60 * s.time_scale,
+                pause_for_parts=s.pause_resolution_for_parts,
             ),
         )

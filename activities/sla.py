@@ -82,9 +82,16 @@ class SlaActivities(ActivityBase):
             extra = change.minutes * 60 * self.settings.time_scale
             row.budget_seconds += extra
             row.extended_seconds += extra
+        if change.kind == "reprioritize" and change.priority is not None:
+            # the new priority's budget and calendar, from the clock's start; extensions stay
+            row.policy = change.priority.value
+            calendar = self.settings.sla_calendar(row.policy)
+            row.calendar = calendar.label
+            budget = budget_seconds(row.policy, row.target, self.settings.sla_table(), self.settings.time_scale)
+            row.budget_seconds = budget + row.extended_seconds
         times = rung_times(calendar, row.started_at, row.budget_seconds, row.paused_service_seconds)
         row.deadline, row.warn_at, row.escalate_at = times[Rung.BREACH], times[Rung.WARN], times[Rung.RAISE]
-        # an extension re-arms the rungs that now fall due later than the clock stands
+        # an extension (or a lower priority) re-arms the rungs that now fall due later
         now = row.paused_at or at
         row.level = min(row.level, sum(1 for rung in LADDER if times[rung] <= now))
         if row.level < LADDER.index(Rung.BREACH) + 1:

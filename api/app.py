@@ -8,7 +8,21 @@ from fastapi import FastAPI
 from api import errors, redaction
 from api.deps import Services
 from api.limits import BodyLimit, RateLimit
-from api.routes import actions, cases, catalog, codec, health, notifications, sla, staff, track, webhooks
+from api.routes import (
+    actions,
+    cases,
+    catalog,
+    codec,
+    health,
+    me,
+    notifications,
+    sla,
+    staff,
+    stock,
+    technicians,
+    track,
+    webhooks,
+)
 from clients import connect_temporal, create_engine, session_factory
 from settings import Settings, get_settings
 
@@ -31,7 +45,16 @@ TAGS = [
         "name": "staff",
         "description": "Supervisors: how technicians, the dispatch desk, supervisors and managers are reached.",
     },
-    {"name": "catalog", "description": "Reference data: parts price list, technicians."},
+    {
+        "name": "catalog",
+        "description": "Reference data: the parts price list, with each part's stock; supervisors record "
+        "receipts and count adjustments, and stock that comes in serves the cases waiting for it.",
+    },
+    {
+        "name": "technicians",
+        "description": "Technicians with their capacity and load, the service regions they cover, and a "
+        "technician's own work list.",
+    },
     {
         "name": "codec",
         "description": "The payload codec (Temporal's remote codec protocol) for the temporal CLI and the "
@@ -88,7 +111,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the outermost runs first: a caller over its rate is turned away before its body is read
     app.add_middleware(BodyLimit)
     app.add_middleware(RateLimit)
-    for module in (cases, actions, sla, notifications, webhooks, staff, catalog, codec, health, track):
+    for module in (
+        cases,
+        actions,
+        sla,
+        notifications,
+        webhooks,
+        staff,
+        catalog,
+        stock,
+        technicians,
+        me,
+        codec,
+        health,
+        track,
+    ):
         app.include_router(module.router)
     return app
 

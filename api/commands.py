@@ -36,6 +36,9 @@ UPDATES: dict[Action, UpdateMethodMultiParam[..., CaseState]] = {
     Action.CANCEL: W.cancel,
     Action.REASSIGNMENT: W.reassign_technician,
     Action.SLA_EXTENSION: W.extend_sla,
+    Action.TRIAGE_OVERRIDE: W.override_triage,
+    Action.APPOINTMENT: W.set_appointment,
+    Action.ARRIVAL: W.record_arrival,
 }
 
 T = TypeVar("T")

@@ -87,6 +87,16 @@ def not_found(case_id: str) -> ApiError:
     return ApiError(404, "not_found", f"case {case_id} not found")
 
 
+def insufficient_stock(part_number: str, available: int) -> ApiError:
+    """A stock adjustment that would leave less on hand than the cases hold."""
+    return ApiError(
+        409,
+        "insufficient_stock",
+        f"part {part_number} has {available} not reserved for cases; on_hand may not go below what is reserved",
+        available=available,
+    )
+
+
 def invalid(fields: list[errors.FieldError], message: str = errors.INVALID_INPUT) -> ApiError:
     return business(errors.invalid_fields(fields, message))
 
@@ -234,8 +244,8 @@ RESPONSES = {
     400: "the body could not be read as JSON",
     401: "missing or unknown API key",
     403: "role not allowed",
-    404: "unknown case",
-    409: "not valid in the current stage, or a duplicate open case",
+    404: "unknown case or part",
+    409: "not valid in the current stage, a duplicate open case, or not enough stock",
     413: "the request body is over the size limit",
     422: "invalid input (field errors), a reused Idempotency-Key, or data the database refuses",
     429: "too many requests from this key: see Retry-After",

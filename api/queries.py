@@ -8,15 +8,20 @@ from typing import Any
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import search
+from api.auth import Principal
 from api.schemas import (
+    HISTORY_LENGTH,
     AtRiskItem,
     CallbackView,
+    CaseHistory,
     CaseSummary,
     CaseView,
     CustomerView,
     DiagnosisView,
     FaultView,
     HandoverView,
+    PastCase,
     ProductView,
     QcView,
     QuoteLineView,
@@ -25,7 +30,9 @@ from api.schemas import (
     SlaTargetView,
     SlaView,
     TimelineEventView,
+    VisitView,
 )
+from models.domain import Role
 from models.tables import (
     CallbackRow,
     CaseRow,
@@ -68,7 +75,10 @@ def sla_target_view(t: SlaTargetRow) -> SlaTargetView:
     )
 
 
-async def case_view(session: AsyncSession, case_id: str) -> CaseView | None:
+async def case_view(session: AsyncSession, case_id: str, seen_by: Principal | None = None) -> CaseView | None:
+    """The case as `seen_by` may see it: their history lists only the other cases they may
+    see. Without a caller, only the cases of this case's technician, which anyone who may see
+    this case may see."""
     found = (
         await session.execute(
             select(CaseRow, CustomerRow, DeviceRow)
@@ -138,7 +148,26 @@ async def case_view(session: AsyncSession, case_id: str) -> CaseView | None:
         created_at=case.created_at,
         updated_at=case.updated_at,
         closed_at=case.closed_at,
+        region=case.region,
+        visit=VisitView(visit_from=case.visit_from, visit_by=case.visit_by, arrived_at=case.arrived_at),
+        history=CaseHistory(
+            customer_cases=await _others(session, case, CaseRow.customer_id == case.customer_id, seen_by),
+            device_cases=await _others(session, case, CaseRow.device_id == case.device_id, seen_by),
+        ),
     )
+
+
+async def _others(session: AsyncSession, case: CaseRow, same: Any, seen_by: Principal | None) -> list[PastCase]:
+    """The other cases `same` selects, newest first, that `seen_by` may see."""
+    query = select(CaseRow.case_id, CaseRow.stage, CaseRow.status, CaseRow.created_at, CaseRow.closed_at).where(
+        same, CaseRow.case_id != case.case_id
+    )
+    if seen_by is None or seen_by.role is Role.TECHNICIAN:
+        query = query.where(CaseRow.technician_id == (seen_by.technician_id if seen_by else case.technician_id))
+    rows = await session.execute(
+        query.order_by(CaseRow.created_at.desc(), CaseRow.case_id.desc()).limit(HISTORY_LENGTH)
+    )
+    return [PastCase.model_validate(row._mapping) for row in rows]
 
 
 def _columns(row: Any) -> dict[str, Any]:
@@ -194,13 +223,15 @@ def summary_query() -> Select:
 
 
 async def case_page(
-    session: AsyncSession, filters: dict[str, Any], limit: int, cursor: str | None
+    session: AsyncSession, filters: dict[str, Any], limit: int, cursor: str | None, q: str | None = None
 ) -> tuple[list[CaseSummary], str | None]:
     """Newest first, by (created_at, case_id), so pages stay stable while cases arrive."""
     query = summary_query()
     for column, value in filters.items():
         if value is not None:
             query = query.where(getattr(CaseRow, column) == value)
+    if q:
+        query = query.where(await search.matching(session, q))
     if cursor:
         query = query.where(tuple_(CaseRow.created_at, CaseRow.case_id) < decode_cursor(cursor))
     rows = (

@@ -7,9 +7,20 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 
-from models.domain import JSON_INTEGER, Category, Channel, Priority, QuoteDecision, ServiceMode, Severity, Warranty
+from models import stock
+from models.domain import (
+    JSON_INTEGER,
+    Category,
+    Channel,
+    Priority,
+    QuoteDecision,
+    ServiceMode,
+    Severity,
+    Strict,
+    Warranty,
+)
 from models.stages import CaseStatus, Stage
 
 IdempotencyKey = Annotated[
@@ -27,6 +38,10 @@ IdempotencyKey = Annotated[
 # PostgreSQL text cannot hold NUL: path and query text with one is refused (422), as the schema says
 NO_NUL = r"^[^\x00]*$"
 CaseId = Annotated[str, Path(pattern=NO_NUL, description="the case's id, `RC-YYYYMMDD-XXXXXX`")]
+# the other cases of a customer and of a device that a case view lists, each
+HISTORY_LENGTH = 20
+# a technician's capacity: more open cases than anyone could work on is a typing error
+MAX_CAPACITY = 100
 
 
 def _query_bool(value: object) -> object:
@@ -58,6 +73,7 @@ class CustomerView(View):
     address: str | None = None
     locale: str
     tier: str
+    region: str | None = None
 
 
 class ProductView(View):
@@ -186,6 +202,30 @@ class AtRiskList(View):
     items: list[AtRiskItem]
 
 
+class PastCase(View):
+    case_id: str
+    stage: Stage
+    status: CaseStatus
+    created_at: datetime
+    closed_at: datetime | None = None
+
+
+class CaseHistory(View):
+    """The other cases of the same customer and of the same device, newest first; a
+    technician sees only those assigned to them."""
+
+    customer_cases: list[PastCase] = Field(description=f"at most {HISTORY_LENGTH}")
+    device_cases: list[PastCase] = Field(description=f"at most {HISTORY_LENGTH}")
+
+
+class VisitView(View):
+    """An on-site case's visit: the window booked with the customer, and the arrival."""
+
+    visit_from: datetime | None = None
+    visit_by: datetime | None = None
+    arrived_at: datetime | None = None
+
+
 class CaseView(View):
     case_id: str
     status: CaseStatus
@@ -209,6 +249,9 @@ class CaseView(View):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
+    region: str | None = Field(None, description="the service region named at intake")
+    visit: VisitView
+    history: CaseHistory
 
 
 class CaseSummary(View):
@@ -250,6 +293,13 @@ class PartView(View):
     category: Category
     unit_price: Decimal
     currency: str
+    on_hand: int = Field(description="on the shelf")
+    reserved: int = Field(description="of it, held for cases")
+
+    @computed_field(description="what a case may still reserve: on_hand − reserved")  # type: ignore[prop-decorator]
+    @property
+    def available(self) -> int:
+        return stock.available(self.on_hand, self.reserved)
 
 
 class PartList(View):
@@ -262,10 +312,45 @@ class TechnicianView(View):
     skills: list[str]
     region: str
     active: bool
+    capacity: int = Field(description="open cases they can hold at once")
+    load: int = Field(description="open cases assigned to them now")
 
 
 class TechnicianList(View):
     items: list[TechnicianView]
+
+
+class CapacityChange(Strict):
+    capacity: Annotated[int, Field(ge=0, le=MAX_CAPACITY), JSON_INTEGER]
+
+
+class RegionView(View):
+    region: str
+    technicians: int = Field(description="active technicians in the region")
+
+
+class RegionList(View):
+    items: list[RegionView]
+
+
+class WorkItem(View):
+    """One open case on a technician's list."""
+
+    case_id: str
+    stage: Stage
+    priority: Priority | None = None
+    customer_name: str
+    region: str | None = None
+    product: ProductView
+    next_deadline: datetime | None = Field(None, description="the earliest running SLA deadline not yet met")
+    visit_from: datetime | None = Field(None, description="the visit window agreed with the customer")
+    visit_by: datetime | None = None
+    arrived_at: datetime | None = Field(None, description="the technician arrived on site")
+
+
+class WorkList(View):
+    items: list[WorkItem] = Field(description="most urgent first; cases with no running deadline last")
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page; null on the last")
 
 
 class Health(View):

@@ -54,7 +54,8 @@ class Database:
             stdin=subprocess.DEVNULL,
         )
         await asyncio.to_thread(upgrade, self.url)  # alembic's env.py runs its own loop
-        await seed(self.url, dev_keys=True)
+        # hundreds of cases repair the same few parts: none of them waits for stock here
+        await seed(self.url, dev_keys=True, stock=100_000)
 
     async def restart(self, down: float) -> None:
         """`pg_ctl stop -m fast` (clients are disconnected, as in a restart by an operator),

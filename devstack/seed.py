@@ -1,5 +1,6 @@
-"""The dev stack's data: the reference data (reference/) and, on request, the documented
-dev API keys. Idempotent: rows already there are left as they are.
+"""The dev stack's data: the reference data (reference/), each part stocked with DEV_STOCK,
+and, on request, the documented dev API keys. Idempotent: rows already there are left as
+they are, and so is the stock of a part already there.
 
     python -m devstack.seed               the reference data into REPAIRFLOW_DATABASE_URL
     python -m devstack.seed --dev-keys    the same, and the dev API keys (as `make dev` does)
@@ -16,6 +17,8 @@ from models.tables import ApiKeyRow
 from reference.load import load
 from settings import ApiKey, Settings
 
+# what each part of the catalog starts with on hand in a dev database (a part already there keeps its stock)
+DEV_STOCK = 20
 # the keys `make dev` prints; stored hashed in api_keys
 DEV_KEYS: dict[str, ApiKey] = {
     "dev-agent-key": ApiKey(name="dev-agent", role="agent"),
@@ -24,11 +27,12 @@ DEV_KEYS: dict[str, ApiKey] = {
 }
 
 
-async def seed(url: str, *, dev_keys: bool = False) -> dict[str, int]:
-    """Inserts the reference rows missing from the database at `url`, and with `dev_keys`
-    the dev API keys; returns how many rows each table got."""
+async def seed(url: str, *, dev_keys: bool = False, stock: int = DEV_STOCK) -> dict[str, int]:
+    """Inserts the reference rows missing from the database at `url`, each new part with
+    `stock` on hand, and with `dev_keys` the dev API keys; returns how many rows each
+    table got."""
     keys = [dict(key_hash=key_hash(key), **meta.model_dump()) for key, meta in DEV_KEYS.items()]
-    return await load(url, {ApiKeyRow: keys} if dev_keys else None)
+    return await load(url, {ApiKeyRow: keys} if dev_keys else None, stock=stock)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,7 +8,7 @@ does not allow is refused.
 """
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
@@ -16,6 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import (
     AfterValidator,
     AliasChoices,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,6 +26,7 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
@@ -278,6 +280,8 @@ class Customer(Strict):
     preferred_channels: Annotated[PreferredChannels, Field(exclude_if=_unused)] = Field(
         default_factory=lambda: list(DEFAULT_CONTACT_CHANNELS)
     )
+    # the service region the case is served in: one of GET /api/v1/regions (the API checks it)
+    region: Annotated[str | None, Field(min_length=1, max_length=64), Field(exclude_if=_unused)] = None
 
 
 class Product(Strict):
@@ -425,6 +429,42 @@ class SlaExtension(Strict):
     # service minutes on the target's calendar, at most 30 days' worth
     minutes: Annotated[int, Field(ge=1, le=30 * 24 * 60), JSON_INTEGER]
     reason: Text
+
+
+class TriageOverride(Strict):
+    """A person's correction of the triage: any of the three, with the reason."""
+
+    priority: Priority | None = None
+    warranty: Warranty | None = None
+    service_mode: ServiceMode | None = None
+    reason: Text
+    json_rules = {"anyOf": [{"required": ["priority"]}, {"required": ["warranty"]}, {"required": ["service_mode"]}]}
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> "TriageOverride":
+        if self.priority is None and self.warranty is None and self.service_mode is None:
+            raise ValueError("give at least one of priority, warranty and service_mode")
+        return self
+
+
+class Appointment(Strict):
+    """The visit window agreed with the customer (aware times)."""
+
+    visit_from: AwareDatetime
+    visit_by: AwareDatetime
+    note: Notes = None
+
+    @model_validator(mode="after")
+    def _a_window(self) -> "Appointment":
+        if self.visit_by <= self.visit_from:
+            raise ValueError("visit_by must come after visit_from")
+        if self.visit_by - self.visit_from > timedelta(hours=12):
+            raise ValueError("a visit window is at most 12 hours")
+        return self
+
+
+class Arrival(Strict):
+    note: Notes = None
 
 
 class Role(StrEnum):

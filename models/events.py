@@ -36,8 +36,18 @@ class EventType(StrEnum):
     SLA_PAUSED = "sla_paused"
     SLA_RESUMED = "sla_resumed"
     SLA_EXTENDED = "sla_extended"
+    # a triage override changed the priority: the clock takes the new one's budget
+    SLA_REPRIORITIZED = "sla_reprioritized"
     QC_REWORK_LIMIT = "qc_rework_limit"
     FOLLOW_UP = "follow_up"
+    TRIAGE_OVERRIDDEN = "triage_overridden"
+    # automatic dispatch found nobody free: the dispatch desk is told, and it tries again
+    DISPATCH_WAITING = "dispatch_waiting"
+    APPOINTMENT_SET = "appointment_set"
+    ARRIVED = "arrived"
+    VISIT_MISSED = "visit_missed"
+    PARTS_SHORT = "parts_short"
+    PARTS_RESERVED = "parts_reserved"
     # cases begun before the escalation ladder: one breach event per target
     SLA_BREACH_ASSIGNED = "sla_breach_assigned"
     SLA_BREACH_DIAGNOSIS_STARTED = "sla_breach_diagnosis_started"
@@ -52,6 +62,7 @@ class EscalationKind(StrEnum):
     SLA_RAISE = "sla_raise"
     QC_REWORK_LIMIT = "qc_rework_limit"
     FOLLOW_UP = "follow_up"
+    VISIT_MISSED = "visit_missed"
 
 
 # what a customer may see of their case's timeline (the tracking page, their messages): the
@@ -62,7 +73,11 @@ CUSTOMER_EVENTS: frozenset[EventType] = frozenset(
         EventType.TRIAGED,
         EventType.REMOTE_RESOLVED,
         EventType.TECHNICIAN_ASSIGNED,
+        EventType.APPOINTMENT_SET,
+        EventType.ARRIVED,
         EventType.DIAGNOSED,
+        EventType.PARTS_SHORT,
+        EventType.PARTS_RESERVED,
         EventType.QUOTE_APPROVED,
         EventType.QUOTE_DECLINED,
         EventType.QUOTE_EXPIRED,

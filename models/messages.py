@@ -49,6 +49,10 @@ class Template(StrEnum):
     SLA_RAISE = "sla_raise"
     QC_REWORK_LIMIT = "qc_rework_limit"
     FOLLOW_UP = "follow_up"
+    VISIT_BOOKED = "visit_booked"
+    WAITING_PARTS = "waiting_parts"
+    DISPATCH_WAITING = "dispatch_waiting"
+    VISIT_MISSED = "visit_missed"
 
 
 # the templates whose reader is the customer: in the customer's locale, with their tracking link
@@ -62,6 +66,8 @@ CUSTOMER_TEMPLATES: frozenset[Template] = frozenset(
         Template.RETURNED_UNREPAIRED,
         Template.CALLBACK_SURVEY,
         Template.CLOSED,
+        Template.VISIT_BOOKED,
+        Template.WAITING_PARTS,
     }
 )
 

@@ -47,6 +47,9 @@ class CaseFields(BaseModel):
     repeat_of: str | None = None
     escalation_level: int | None = None
     sla_breached: bool | None = None
+    visit_from: datetime | None = None
+    visit_by: datetime | None = None
+    arrived_at: datetime | None = None
 
 
 class CaseEvent(BaseModel):
@@ -75,6 +78,14 @@ class CasePolicy(BaseModel):
     max_qc_failures: int
     # how long an action's write keeps retrying before the action answers not_recorded
     action_retry_seconds: float = 600.0
+    # a case with a region is given a technician by the workflow itself (cases begun
+    # before carry no such policy: they wait for the dispatch desk)
+    auto_dispatch: bool = False
+    # how often a case nobody could take is tried again, and its parts looked for again
+    dispatch_retry_seconds: float = 300.0
+    parts_recheck_seconds: float = 900.0
+    # whether the resolution clock stops while the case waits for a spare part
+    pause_for_parts: bool = False
 
 
 class SlaPlan(BaseModel):
@@ -105,9 +116,11 @@ class SlaClockChange(BaseModel):
 
     event: CaseEvent
     target: str
-    kind: Literal["pause", "resume", "extend"]
+    kind: Literal["pause", "resume", "extend", "reprioritize"]
     minutes: float = 0  # extend: service minutes, before REPAIRFLOW_TIME_SCALE
     reason: str | None = None
+    # reprioritize: the clock's budget and calendar become those of this priority
+    priority: Priority | None = None
 
 
 class QuoteRequest(BaseModel):
@@ -119,6 +132,8 @@ class QuoteRequest(BaseModel):
     labor_hours: Decimal
     in_warranty: bool
     on_site: bool
+    # the product's: a part of another category is refused (None on cases begun before)
+    category: str | None = None
 
 
 class Notice(BaseModel):
@@ -245,6 +260,55 @@ class ReviewInput(BaseModel):
     repaired: bool
 
 
+class ReserveInput(BaseModel):
+    """Input of reserve_parts: the parts of a quote version, held for the case. `priority`
+    and `deadline` (the case's resolution deadline) place its waiting lines in the queue."""
+
+    case_id: str
+    quote_version: int
+    parts: list[PartQty]
+    priority: Priority
+    deadline: datetime
+
+
+class Reservation(BaseModel):
+    """Answer of reserve_parts and parts_ready: whether every part is held for the case, and
+    the lines still waiting for stock."""
+
+    complete: bool
+    short: list[PartQty] = Field(default_factory=list)
+    # other cases that stock freed from this case's earlier quote completed: tell each PARTS_ARRIVED
+    served: list[str] = Field(default_factory=list)
+
+
+class ReleaseInput(BaseModel):
+    """Input of release_parts: the case gives back every part it holds or waits for."""
+
+    case_id: str
+
+
+class ConsumeInput(BaseModel):
+    """Input of consume_parts: the parts the case's `seq`th repair used."""
+
+    case_id: str
+    parts_used: list[PartQty]
+    seq: int
+    actor: Actor | None = None  # who used them (the technician); the system when None
+
+
+class PartsReadyInput(BaseModel):
+    """Input of parts_ready."""
+
+    case_id: str
+
+
+class ServedCases(BaseModel):
+    """Cases whose reservations stock given back made complete; the caller tells each
+    PARTS_ARRIVED (models/stock.py)."""
+
+    case_ids: list[str] = Field(default_factory=list)
+
+
 class SlaTargetState(BaseModel):
     deadline: datetime
     met_at: datetime | None = None
@@ -290,3 +354,30 @@ class CaseState(BaseModel):
     callback_due_at: datetime | None = None
     quote_expires_at: datetime | None = None
     error: str | None = None
+    visit_from: datetime | None = None
+    visit_by: datetime | None = None
+    arrived_at: datetime | None = None
+    visit_missed: bool = False
+    # the quote's parts were asked for from stock (a re-diagnosis asks again)
+    parts_requested: bool = False
+    # when automatic dispatch found nobody free, and the dispatch desk was told
+    dispatch_waiting_since: datetime | None = None
+
+
+class AutoAssignInput(BaseModel):
+    """Input of auto_assign: the case to give a technician, and the key and time of the
+    assignment event it records when it finds one."""
+
+    case_id: str
+    key: str
+    at: datetime
+    category: str
+    region: str
+    priority: Priority
+
+
+class AutoAssignment(BaseModel):
+    """auto_assign's answer: the event it recorded, or why nobody could take the case."""
+
+    event: CaseEvent | None = None
+    reasons: list[str] = Field(default_factory=list)

@@ -43,8 +43,8 @@ class Rates:
 
 
 class UnknownPart(ValueError):
-    def __init__(self, index: int, part_number: str):
-        super().__init__(f"unknown part number {part_number}")
+    def __init__(self, index: int, part_number: str, reason: str = ""):
+        super().__init__(reason or f"unknown part number {part_number}")
         self.index = index
         self.part_number = part_number
 
@@ -62,7 +62,10 @@ def price_quote(
     *,
     in_warranty: bool,
     on_site: bool,
+    category: str | None = None,
 ) -> Quote:
+    """`category`: the product's; a part of another category does not fit it."""
+
     # in warranty the lines stay itemized, each priced at zero
     def line(kind: str, code: str, text: str, qty: Decimal, unit: Decimal) -> QuoteLine:
         unit = Decimal(0) if in_warranty else unit
@@ -75,6 +78,10 @@ def price_quote(
         part = catalog.get(item.part_number)
         if part is None:
             raise UnknownPart(index, item.part_number)
+        if category is not None and part.category != category:
+            raise UnknownPart(
+                index, item.part_number, f"part {item.part_number} is for {part.category}, not {category}"
+            )
         lines.append(line("part", part.part_number, part.name, Decimal(item.quantity), part.unit_price))
     if labor_hours > 0:
         lines.append(line("labor", "LABOR", "Labor", labor_hours, rates.labor_rate))

@@ -29,6 +29,8 @@ DEFAULT_SLA_MINUTES: dict[str, dict[str, float]] = {
 MET_BY: dict[EventType, tuple[Target, ...]] = {
     EventType.TECHNICIAN_ASSIGNED: (Target.ASSIGNED,),
     EventType.DIAGNOSED: (Target.DIAGNOSIS_STARTED,),
+    # an on-site case's technician at the door (only on-site cases record an arrival)
+    EventType.ARRIVED: (Target.DIAGNOSIS_STARTED,),
     # the device is back with the customer, repaired or not, or the customer is compensated
     EventType.HANDOVER_ACCEPTED: (Target.RESOLVED,),
     EventType.RETURNED_UNREPAIRED: (Target.RESOLVED,),
@@ -69,7 +71,12 @@ PRE_LADDER_BREACH = {
     Target.RESOLVED: EventType.SLA_BREACH_RESOLVED,
 }
 # what each change of a clock is called in the timeline
-CLOCK_EVENTS = {"pause": EventType.SLA_PAUSED, "resume": EventType.SLA_RESUMED, "extend": EventType.SLA_EXTENDED}
+CLOCK_EVENTS = {
+    "pause": EventType.SLA_PAUSED,
+    "resume": EventType.SLA_RESUMED,
+    "extend": EventType.SLA_EXTENDED,
+    "reprioritize": EventType.SLA_REPRIORITIZED,
+}
 # the clock that stops while the case waits on the customer, and the stages of that wait
 PAUSABLE = Target.RESOLVED
 WAITING_ON_CUSTOMER = frozenset({Stage.QUOTE_APPROVAL, Stage.HANDOVER})

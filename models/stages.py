@@ -18,6 +18,8 @@ class Stage(StrEnum):
     DISPATCH = "DISPATCH"
     DIAGNOSIS = "DIAGNOSIS"
     QUOTE_APPROVAL = "QUOTE_APPROVAL"
+    # the repair is approved, a part it needs is not in stock yet
+    WAITING_PARTS = "WAITING_PARTS"
     REPAIR = "REPAIR"
     QC = "QC"
     HANDOVER = "HANDOVER"
@@ -39,6 +41,9 @@ class Action(StrEnum):
     CANCEL = "cancel"
     REASSIGNMENT = "reassignment"
     SLA_EXTENSION = "sla_extension"
+    TRIAGE_OVERRIDE = "triage_override"
+    APPOINTMENT = "appointment"
+    ARRIVAL = "arrival"
 
 
 TERMINAL = frozenset({Stage.CLOSED, Stage.CANCELLED})
@@ -50,10 +55,12 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
     Stage.INTAKE: frozenset({Stage.TRIAGE}),
     Stage.TRIAGE: frozenset({Stage.REMOTE_GUIDANCE, Stage.DISPATCH}),
     Stage.REMOTE_GUIDANCE: frozenset({Stage.CALLBACK, Stage.DISPATCH}),
-    Stage.DISPATCH: frozenset({Stage.DIAGNOSIS}),
-    Stage.DIAGNOSIS: frozenset({Stage.QUOTE_APPROVAL, Stage.REPAIR}),
+    # a triage override may find that remote guidance suffices after all
+    Stage.DISPATCH: frozenset({Stage.DIAGNOSIS, Stage.REMOTE_GUIDANCE}),
+    Stage.DIAGNOSIS: frozenset({Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.WAITING_PARTS}),
     # a re-diagnosis while the customer decides replaces the quote and restarts approval
-    Stage.QUOTE_APPROVAL: frozenset({Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.HANDOVER}),
+    Stage.QUOTE_APPROVAL: frozenset({Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.WAITING_PARTS, Stage.HANDOVER}),
+    Stage.WAITING_PARTS: frozenset({Stage.REPAIR}),
     Stage.REPAIR: frozenset({Stage.QC}),
     Stage.QC: frozenset({Stage.REPAIR, Stage.HANDOVER}),
     Stage.HANDOVER: frozenset({Stage.CALLBACK, Stage.REPAIR}),
@@ -76,8 +83,17 @@ ACTION_STAGES: dict[Action, frozenset[Stage]] = {
     Action.CALLBACK: frozenset({Stage.CALLBACK}),
     Action.CANCEL: CANCELLABLE,
     # a technician holds the case from dispatch until the device is handed back
-    Action.REASSIGNMENT: frozenset({Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC, Stage.HANDOVER}),
+    Action.REASSIGNMENT: frozenset(
+        {Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.WAITING_PARTS, Stage.REPAIR, Stage.QC, Stage.HANDOVER}
+    ),
     Action.SLA_EXTENSION: CANCELLABLE,
+    # the service mode only until the technician is on the way; priority and warranty until the repair
+    Action.TRIAGE_OVERRIDE: frozenset(
+        {Stage.REMOTE_GUIDANCE, Stage.DISPATCH, Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.WAITING_PARTS}
+    ),
+    # an on-site visit: agreed and made while the case waits for its diagnosis
+    Action.APPOINTMENT: frozenset({Stage.DIAGNOSIS}),
+    Action.ARRIVAL: frozenset({Stage.DIAGNOSIS}),
 }
 
 
@@ -132,6 +148,14 @@ def after_triage(service_mode: str) -> Stage:
     return Stage.REMOTE_GUIDANCE if service_mode == "remote" else Stage.DISPATCH
 
 
+def after_triage_override(service_mode: str | None, stage: Stage) -> Stage | None:
+    """None: the stage stays; a new service mode before dispatch re-routes the case."""
+    if service_mode is None:
+        return None
+    to = after_triage(service_mode)
+    return None if to is stage else to
+
+
 def after_remote_guidance(resolved: bool) -> Stage:
     return Stage.CALLBACK if resolved else Stage.DISPATCH
 
@@ -140,13 +164,21 @@ def after_assignment() -> Stage:
     return Stage.DIAGNOSIS
 
 
-def after_diagnosis(quote_total_is_zero: bool) -> Stage:
-    return Stage.REPAIR if quote_total_is_zero else Stage.QUOTE_APPROVAL
+def after_diagnosis(quote_total_is_zero: bool, parts_short: bool = False) -> Stage:
+    if not quote_total_is_zero:
+        return Stage.QUOTE_APPROVAL
+    return Stage.WAITING_PARTS if parts_short else Stage.REPAIR
 
 
-def after_quote_decision(approved: bool) -> Stage:
+def after_quote_decision(approved: bool, parts_short: bool = False) -> Stage:
     # declined or expired: the device goes back to the customer unrepaired
-    return Stage.REPAIR if approved else Stage.HANDOVER
+    if not approved:
+        return Stage.HANDOVER
+    return Stage.WAITING_PARTS if parts_short else Stage.REPAIR
+
+
+def after_parts_reserved() -> Stage:
+    return Stage.REPAIR
 
 
 def after_repair() -> Stage:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -28,6 +29,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 Json = JSON().with_variant(JSONB(), "postgresql")
 Money = Numeric(12, 2)
 TS = DateTime(timezone=True)
+# open cases a technician holds at once, unless a supervisor or the reference data says otherwise
+DEFAULT_CAPACITY = 5
 
 
 class Base(DeclarativeBase):
@@ -38,6 +41,8 @@ class CustomerRow(Base):
     __tablename__ = "customers"
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(32), unique=True)
+    # the phone's national digits (models.phones.normalize), however it was written: what search matches
+    phone_digits: Mapped[str | None] = mapped_column(String(32), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(500))
@@ -46,6 +51,12 @@ class CustomerRow(Base):
     wechat_openid: Mapped[str | None] = mapped_column(String(64))
     # the channels to reach them on, first choice first (models.messages.ContactChannel values)
     preferred_channels: Mapped[list[str]] = mapped_column(Json, default=list)
+    # the service region of their latest intake that named one
+    region: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        # a fragment of the name, anywhere in it (ILIKE '%…%'): pg_trgm's trigrams (migration 0005)
+        Index("ix_customers_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
+    )
 
 
 class DeviceRow(Base):
@@ -55,6 +66,8 @@ class DeviceRow(Base):
     category: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(200))
     purchase_date: Mapped[date] = mapped_column(Date)
+    # search finds a serial number whatever its letters' case
+    __table_args__ = (Index("ix_devices_serial_lower", func.lower(serial_number)),)
 
 
 class CaseRow(Base):
@@ -70,6 +83,12 @@ class CaseRow(Base):
     service_mode: Mapped[str | None] = mapped_column(String(16))
     technician_id: Mapped[str | None] = mapped_column(String(32))
     repeat_of: Mapped[str | None] = mapped_column(String(32))
+    # the service region, from the intake's customer
+    region: Mapped[str | None] = mapped_column(String(64))
+    # the visit agreed with the customer, and when the technician arrived
+    visit_from: Mapped[datetime | None] = mapped_column(TS)
+    visit_by: Mapped[datetime | None] = mapped_column(TS)
+    arrived_at: Mapped[datetime | None] = mapped_column(TS)
     # the digest of (caller, Idempotency-Key), and of the intake it came with
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     idempotency_body: Mapped[str | None] = mapped_column(String(64))
@@ -86,6 +105,11 @@ class CaseRow(Base):
         Index("uq_cases_open_device", "device_id", unique=True, postgresql_where=text("status = 'open'")),
         Index("ix_cases_stage", "stage"),
         Index("ix_cases_created", "created_at", "case_id"),
+        # a customer's and a device's cases, newest first (search, the case view's history)
+        Index("ix_cases_customer_created", "customer_id", "created_at"),
+        Index("ix_cases_device_created", "device_id", "created_at"),
+        # a technician's open cases: their load and their work list
+        Index("ix_cases_open_technician", "technician_id", postgresql_where=text("status = 'open'")),
     )
 
 
@@ -332,6 +356,9 @@ class TechnicianRow(Base):
     skills: Mapped[list[str]] = mapped_column(Json)
     region: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # how many open cases they can hold at once (supervisors set it: PUT .../capacity)
+    capacity: Mapped[int] = mapped_column(Integer, default=DEFAULT_CAPACITY, server_default=str(DEFAULT_CAPACITY))
+    __table_args__ = (CheckConstraint("capacity >= 0", name="ck_technicians_capacity"),)
 
 
 class PartRow(Base):
@@ -341,6 +368,62 @@ class PartRow(Base):
     category: Mapped[str] = mapped_column(String(32), index=True)
     unit_price: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
+    # on the shelf, and how much of it is held for cases (models/stock.py); every change to
+    # them or to the part's reservations holds this row's lock (activities/stock_queue.py)
+    on_hand: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reserved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="ck_parts_on_hand_not_negative"),
+        CheckConstraint("reserved >= 0", name="ck_parts_reserved_not_negative"),
+        CheckConstraint("reserved <= on_hand", name="ck_parts_reserved_on_hand"),
+    )
+
+
+class PartReservationRow(Base):
+    """Parts held for a case, one line per part of a quote version; waiting lines form the
+    queue that stock is served to (models/stock.py)."""
+
+    __tablename__ = "part_reservations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    part_number: Mapped[str] = mapped_column(ForeignKey("parts.part_number"))
+    quote_version: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    # of a consumed line, how many the repair used; the rest went back to stock
+    used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(16))  # models.stock.ReservationStatus
+    # the case's priority and SLA deadline when it reserved: the queue's order
+    priority: Mapped[str] = mapped_column(String(4))
+    deadline: Mapped[datetime] = mapped_column(TS)
+    created_at: Mapped[datetime] = mapped_column(TS)
+    updated_at: Mapped[datetime] = mapped_column(TS)
+    __table_args__ = (
+        UniqueConstraint("case_id", "part_number", "quote_version"),
+        CheckConstraint("quantity > 0", name="ck_part_reservations_quantity"),
+        CheckConstraint("used >= 0 AND used <= quantity", name="ck_part_reservations_used"),
+        Index("ix_part_reservations_waiting", "part_number", postgresql_where=text("status = 'waiting'")),
+    )
+
+
+class StockMovementRow(Base):
+    """The audit log of on_hand: every receipt, adjustment and consumption."""
+
+    __tablename__ = "stock_movements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    part_number: Mapped[str] = mapped_column(ForeignKey("parts.part_number"))
+    delta: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # models.stock.MovementKind
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(TS)
+    # a consumption's repair, so a retried consume_parts finds its movements and stops
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.case_id"))
+    repair_seq: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (
+        UniqueConstraint("case_id", "repair_seq", "part_number"),
+        CheckConstraint("delta <> 0", name="ck_stock_movements_delta"),
+        Index("ix_stock_movements_part", "part_number", "at"),
+    )
 
 
 class ApiKeyRow(Base):

@@ -81,3 +81,6 @@ TECHNICIANS: dict[str, tuple[str, list[Category], str]] = {
     "T-005": ("Chen Jing", [PH, LT], "Shenzhen-Nanshan"),
     "T-006": ("Zhao Lei", [W, F, AC, TV], "Hangzhou-Xihu"),
 }
+# open cases a technician can hold at once, where it is not models.tables.DEFAULT_CAPACITY:
+# bench work on small devices goes faster than house calls
+CAPACITY: dict[str, int] = {"T-002": 8, "T-005": 8}

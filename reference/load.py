@@ -8,22 +8,40 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from models.tables import Base, PartRow, TechnicianRow
-from reference.catalog import CURRENCY, PARTS, TECHNICIANS
+from models.domain import SYSTEM
+from models.stock import MovementKind
+from models.tables import DEFAULT_CAPACITY, Base, PartRow, StockMovementRow, TechnicianRow
+from reference.catalog import CAPACITY, CURRENCY, PARTS, TECHNICIANS
 
 
-def rows() -> dict[type[Base], list[dict[str, Any]]]:
+def rows(stock: int = 0) -> dict[type[Base], list[dict[str, Any]]]:
+    """`stock`: what each new part starts with on hand (a part already there keeps its own)."""
     return {
         PartRow: [
-            dict(part_number=number, name=name, category=category.value, unit_price=Decimal(price), currency=CURRENCY)
+            dict(
+                part_number=number,
+                name=name,
+                category=category.value,
+                unit_price=Decimal(price),
+                currency=CURRENCY,
+                on_hand=stock,
+            )
             for category, parts in PARTS.items()
             for number, (name, price) in parts.items()
         ],
         TechnicianRow: [
-            dict(technician_id=tid, name=name, skills=[s.value for s in skills], region=region, active=True)
+            dict(
+                technician_id=tid,
+                name=name,
+                skills=[s.value for s in skills],
+                region=region,
+                active=True,
+                capacity=CAPACITY.get(tid, DEFAULT_CAPACITY),
+            )
             for tid, (name, skills, region) in TECHNICIANS.items()
         ],
     }
@@ -38,12 +56,32 @@ async def insert_missing(conn: AsyncConnection, tables: dict[type[Base], list[di
     return added
 
 
-async def load(url: str, extra: dict[type[Base], list[dict[str, Any]]] | None = None) -> dict[str, int]:
-    """The reference rows missing from the database at `url`, and `extra` rows beside them."""
+async def record_opening_stock(conn: AsyncConnection) -> None:
+    """A receipt for the stock a part was loaded with, so that its movements add up to on_hand."""
+    moved = select(StockMovementRow.id).where(StockMovementRow.part_number == PartRow.part_number).exists()
+    opening = select(
+        PartRow.part_number,
+        PartRow.on_hand,
+        literal(MovementKind.RECEIPT.value),
+        literal("opening stock"),
+        literal(str(SYSTEM)),
+        func.now(),
+    ).where(PartRow.on_hand > 0, ~moved)
+    columns = ["part_number", "delta", "kind", "reason", "actor", "at"]
+    await conn.execute(insert(StockMovementRow).from_select(columns, opening))
+
+
+async def load(
+    url: str, extra: dict[type[Base], list[dict[str, Any]]] | None = None, *, stock: int = 0
+) -> dict[str, int]:
+    """The reference rows missing from the database at `url`, and `extra` rows beside them;
+    each new part with `stock` on hand (production: 0, its stock comes in as receipts)."""
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
-            return await insert_missing(conn, rows() | (extra or {}))
+            added = await insert_missing(conn, rows(stock) | (extra or {}))
+            await record_opening_stock(conn)
+            return added
     finally:
         await engine.dispose()
 

@@ -22,6 +22,9 @@ from settings import Settings
 for _name in [n for n in os.environ if n.startswith("REPAIRFLOW_")]:
     del os.environ[_name]
 
+# parts on hand in the test databases: only the tests of stock itself run short, on purpose
+TEST_STOCK = 100_000
+
 
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory) -> Iterator[Postgres]:
@@ -34,7 +37,8 @@ def postgres(tmp_path_factory) -> Iterator[Postgres]:
 async def database_url(postgres) -> str:
     """asyncpg URL of a database at the latest migration, with the seed data."""
     await asyncio.to_thread(upgrade, postgres.url)  # alembic's env.py runs its own loop
-    await seed(postgres.url, dev_keys=True)
+    # one database serves every test: stock enough that only the tests of stock ever run short
+    await seed(postgres.url, dev_keys=True, stock=TEST_STOCK)
     return postgres.url
 
 

@@ -6,19 +6,19 @@ import subprocess
 import sys
 from contextlib import asynccontextmanager
 
-from sqlalchemy import func, inspect, make_url, select, text
+from sqlalchemy import func, inspect, make_url, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
 from api.auth import key_hash
 from devstack import ROOT
 from devstack.migrate import upgrade
-from devstack.seed import DEV_KEYS, seed
+from devstack.seed import DEV_KEYS, DEV_STOCK, seed
 from devstack.seed import main as seed_main
 from devstack.temporal import INDEXED_TYPES
 from models.domain import Category
 from models.search_attributes import ALL, CLI_TYPES
-from models.tables import ApiKeyRow, Base, PartRow, TechnicianRow
+from models.tables import ApiKeyRow, Base, PartRow, StockMovementRow, TechnicianRow
 from reference.catalog import PARTS, TECHNICIANS
 from reference.load import load
 
@@ -34,10 +34,17 @@ async def connect(url):
 
 
 async def counts(url) -> dict[str, int]:
+    """The seeded rows; the stock tests add parts of their own (currency XTS) beside them."""
+    catalog = [number for parts in PARTS.values() for number in parts]
     async with connect(url) as conn:
         return {
-            name: await conn.scalar(select(func.count()).select_from(Base.metadata.tables[name]))
-            for name in (PartRow.__tablename__, TechnicianRow.__tablename__, ApiKeyRow.__tablename__)
+            PartRow.__tablename__: await conn.scalar(
+                select(func.count()).select_from(PartRow).where(PartRow.part_number.in_(catalog))
+            ),
+            **{
+                name: await conn.scalar(select(func.count()).select_from(Base.metadata.tables[name]))
+                for name in (TechnicianRow.__tablename__, ApiKeyRow.__tablename__)
+            },
         }
 
 
@@ -80,6 +87,38 @@ async def test_the_production_reference_load_leaves_out_the_dev_keys(database_ur
     assert await load(url) == {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS)}
     assert await load(url) == {"parts": 0, "technicians": 0}
     assert (await counts(url))["api_keys"] == 0
+
+
+async def stock(url) -> dict[str, tuple[int, int]]:
+    """Each part's on_hand, and what its movements add up to."""
+    async with connect(url) as conn:
+        movements = select(StockMovementRow.part_number, func.sum(StockMovementRow.delta))
+        moved = dict((await conn.execute(movements.group_by(StockMovementRow.part_number))).all())
+        on_hand = dict((await conn.execute(select(PartRow.part_number, PartRow.on_hand))).all())
+    return {number: (n, moved.get(number, 0)) for number, n in on_hand.items()}
+
+
+async def test_the_dev_seed_stocks_each_new_part_and_a_reload_keeps_the_stock(database_url):
+    url = await fresh_database(database_url, "stocked")
+    await asyncio.to_thread(upgrade, url)
+    await seed(url)
+    assert set((await stock(url)).values()) == {(DEV_STOCK, DEV_STOCK)}  # an opening receipt each
+
+    async with connect(url) as conn:
+        await conn.execute(update(PartRow).where(PartRow.part_number == "WSH-DRAIN-PUMP").values(on_hand=3))
+        await conn.commit()
+    await seed(url)
+    await load(url)
+    after = await stock(url)
+    assert after.pop("WSH-DRAIN-PUMP") == (3, DEV_STOCK)
+    assert set(after.values()) == {(DEV_STOCK, DEV_STOCK)}
+
+
+async def test_the_production_reference_load_stocks_nothing(database_url):
+    url = await fresh_database(database_url, "unstocked")
+    await asyncio.to_thread(upgrade, url)
+    await load(url)
+    assert set((await stock(url)).values()) == {(0, 0)}
 
 
 async def test_the_dev_keys_are_seeded_only_on_request(database_url):

@@ -49,6 +49,7 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._init_base(start)
+        self._init_field_work()
         self._intake_error: ApplicationError | None = None
         self._cancelled = False
         self._callback_due_notified = False
@@ -103,6 +104,7 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
         else:
             s.sla = {t: SlaTargetState(deadline=d) for t, d in result.deadlines.items()}
         s.stage = stages.move(s.stage, stages.after_triage(result.service_mode))
+        self._start_dispatching()
         self._publish()
         return True
 
@@ -207,6 +209,7 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
         async with self._acting(Action.CANCEL, actor):
             await self._record(self._event(EventType.CANCELLED, actor, stages.after_cancel(), data.model_dump()))
             self._cancelled = True
+            await self._release_parts()
         return await self._closed_if(True)
 
     @workflow.update

@@ -43,14 +43,16 @@ class RepairWork(StageTimers, ActionChecks):
                     labor_hours=data.labor_hours,
                     in_warranty=s.warranty == "in_warranty",
                     on_site=s.service_mode == "on_site",
+                    category=self._start.intake.product.category.value,
                 ),
             )
             free = quote.total == 0
             expires = None if free else workflow.now() + timedelta(seconds=self.policy.quote_expiry_seconds)
+            short = free and await self._reserve(quote)
             event = self._event(
                 EventType.DIAGNOSED,
                 actor,
-                stages.after_diagnosis(free),
+                stages.after_diagnosis(free, short),
                 {"version": version, "total": str(quote.total), "auto_approved": free},
                 sla_met=met_by(EventType.DIAGNOSED),
             )
@@ -61,7 +63,9 @@ class RepairWork(StageTimers, ActionChecks):
                 ),
             )
             s.quote, s.quote_expires_at = quote, expires
-            if free:
+            if short:
+                self._enter_waiting_parts()
+            elif free:
                 self._enter_repair()
             else:
                 self._notify(
@@ -80,10 +84,11 @@ class RepairWork(StageTimers, ActionChecks):
             assert quote is not None
             self._check_quote_version(data)
             status = "approved" if data.approved else "declined"
+            short = data.approved and await self._reserve(quote)
             event = self._event(
                 EventType.QUOTE_APPROVED if data.approved else EventType.QUOTE_DECLINED,
                 actor,
-                stages.after_quote_decision(data.approved),
+                stages.after_quote_decision(data.approved, short),
                 {"version": quote.version, "note": data.note},
             )
             await self._commit(
@@ -91,7 +96,9 @@ class RepairWork(StageTimers, ActionChecks):
                 QuoteDecisionInput(event=event, version=quote.version, status=status, note=data.note),
             )
             self._state.quote_expires_at = None
-            if data.approved:
+            if short:
+                self._enter_waiting_parts()
+            elif data.approved:
                 self._enter_repair()
             else:
                 self._notify(Audience.CUSTOMER, Template.RETURNED_UNREPAIRED)
@@ -101,9 +108,10 @@ class RepairWork(StageTimers, ActionChecks):
     async def record_repair(self, actor: Actor, data: Repair) -> CaseState:
         async with self._acting(Action.REPAIR, actor):
             event = self._event(EventType.REPAIRED, actor, stages.after_repair())
-            await self._commit(
-                CaseRecordActivities.record_repair, RepairInput(event=event, seq=self._seq("repair"), repair=data)
-            )
+            seq = self._seq("repair")
+            # a part used that the stock does not have refuses the repair before it is recorded
+            await self._consume_parts(data.parts_used, seq, actor)
+            await self._commit(CaseRecordActivities.record_repair, RepairInput(event=event, seq=seq, repair=data))
             self._state.repaired = True
         return self._state
 

@@ -105,11 +105,15 @@ class SlaLadder(CaseWorkflowBase):
         self._state.sla[target].follow(plan)
         self._clock_changes[target] += 1
 
+    def _clock_stops(self) -> bool:
+        """Whether the resolution clock stands still in the case's stage."""
+        return self._state.stage in WAITING_ON_CUSTOMER
+
     async def _follow_customer_wait(self) -> None:
         """The resolution clock stops while the case waits on the customer."""
         sla = self._state.sla.get(PAUSABLE)
         if not self._ladder or sla is None or self._settled(sla):
             return
-        waiting = self._state.stage in WAITING_ON_CUSTOMER
+        waiting = self._clock_stops()
         if waiting != sla.paused:
             await self._change_clock(PAUSABLE, "pause" if waiting else "resume", SYSTEM)

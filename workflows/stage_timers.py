@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 
-from workflows.sla_ladder import SlaLadder
+from workflows.field_work import FieldWork
 
 with workflow.unsafe.imports_passed_through():
     from activities import CaseRecordActivities
@@ -18,25 +18,42 @@ with workflow.unsafe.imports_passed_through():
     from models.stages import Stage
 
 
-class StageTimers(SlaLadder):
+class StageTimers(FieldWork):
     _callback_due_notified: bool
 
     async def _wait_in_stage(self) -> None:
-        stage, revision = self._state.stage, self._revision
+        stage, revision, signals = self._state.stage, self._revision, self._parts_signals
+        if self._dispatch_now():
+            return await self._on_time(stage, revision)
         due = self._stage_timer()
         timeout = None if due is None else max(0.0, (due - workflow.now()).total_seconds())
         try:
-            await workflow.wait_condition(lambda: self._revision != revision, timeout=timeout)
+            # a receipt of parts wakes a case waiting for them before its next look
+            await workflow.wait_condition(
+                lambda: self._revision != revision or self._parts_signals != signals, timeout=timeout
+            )
         except TimeoutError:
-            async with self._lock:
-                if self._revision == revision:
-                    await self._on_stage_timer(stage)
-                    await self._follow_customer_wait()
-                    self._revision += 1
-                    self._publish()
+            return await self._on_time(stage, revision)
+        if self._revision == revision and stage is Stage.WAITING_PARTS:
+            await self._on_time(stage, revision)
+
+    async def _on_time(self, stage: Stage, revision: int) -> None:
+        """The stage's timer is due: it acts unless an action moved the case meanwhile."""
+        async with self._lock:
+            if self._revision == revision:
+                await self._on_stage_timer(stage)
+                await self._follow_customer_wait()
+                self._revision += 1
+                self._publish()
 
     def _stage_timer(self) -> datetime | None:
         s = self._state
+        if s.stage is Stage.DISPATCH:
+            return self._dispatch_timer()
+        if s.stage is Stage.DIAGNOSIS:
+            return self._visit_timer()
+        if s.stage is Stage.WAITING_PARTS:
+            return self._parts_timer()
         if s.stage is Stage.QUOTE_APPROVAL:
             return s.quote_expires_at
         if s.stage is Stage.CALLBACK and s.callback_due_at:
@@ -46,7 +63,13 @@ class StageTimers(SlaLadder):
         return None
 
     async def _on_stage_timer(self, stage: Stage) -> None:
-        if stage is Stage.QUOTE_APPROVAL:
+        if stage is Stage.DISPATCH:
+            await self._try_dispatch()
+        elif stage is Stage.DIAGNOSIS:
+            await self._visit_missed()
+        elif stage is Stage.WAITING_PARTS:
+            await self._check_parts()
+        elif stage is Stage.QUOTE_APPROVAL:
             quote = self._state.quote
             assert quote is not None
             event = self._event(

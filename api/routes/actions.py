@@ -21,6 +21,8 @@ from api.queries import case_view
 from api.schemas import CaseId, CaseView, IdempotencyKey, QuoteDecisionRequest
 from models import errors, idempotency
 from models.domain import (
+    Appointment,
+    Arrival,
     Assignment,
     Callback,
     Cancel,
@@ -33,6 +35,7 @@ from models.domain import (
     Repair,
     Role,
     SlaExtension,
+    TriageOverride,
 )
 from models.errors import ErrorKind
 from models.stages import TERMINAL, Action, Stage, allowed
@@ -148,6 +151,27 @@ SPECS = (
         {Role.SUPERVISOR},
         "Move an SLA deadline by service minutes and re-arm its escalation ladder",
     ),
+    _spec(
+        Action.TRIAGE_OVERRIDE,
+        "triage",
+        TriageOverride,
+        {Role.AGENT, Role.SUPERVISOR},
+        "Change the priority, warranty decision or service mode, with the reason; the SLA clocks follow the priority",
+    ),
+    _spec(
+        Action.APPOINTMENT,
+        "appointment",
+        Appointment,
+        {Role.AGENT, Role.SUPERVISOR, Role.TECHNICIAN},
+        "Book the on-site visit window agreed with the customer (who is told it)",
+    ),
+    _spec(
+        Action.ARRIVAL,
+        "arrival",
+        Arrival,
+        {Role.TECHNICIAN},
+        "The technician is at the customer's door: meets the on-site case's diagnosis_started target",
+    ),
 )
 
 
@@ -231,7 +255,7 @@ def _endpoint(spec: Spec):
             await _act_when_caught_up(session, svc, spec.action, case_id, principal, body, update_id or None)
         except commands.WorkflowClosed as err:
             raise await _closed(session, spec.action, case_id) from err
-        view = await case_view(session, case_id)
+        view = await case_view(session, case_id, principal)
         if view is None:
             raise not_found(case_id)
         return view

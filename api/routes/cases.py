@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -17,12 +17,13 @@ from api.errors import ApiError, business, invalid, not_found, responses, tempor
 from api.links import to_case
 from api.queries import CURSOR_LENGTH, CURSOR_PATTERN, BadCursor, case_page, case_view, timeline
 from api.schemas import NO_NUL, CaseId, CaseList, CaseStatus, CaseView, QueryBool, Timeline
+from api.search import QUERY_LENGTH
 from models import errors, idempotency
 from models.domain import Intake, Priority, Role
 from models.errors import ErrorKind
 from models.payloads import CaseStart
 from models.stages import Stage
-from models.tables import CaseRow, DeviceRow
+from models.tables import CaseRow, DeviceRow, TechnicianRow
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -110,6 +111,11 @@ async def _open_case_for(session: AsyncSession, serial_number: str) -> str | Non
     )
 
 
+async def _serves(session: AsyncSession, region: str) -> bool:
+    """Whether an active technician covers `region` (GET /api/v1/regions)."""
+    return bool(await session.scalar(select(exists().where(TechnicianRow.active, TechnicianRow.region == region))))
+
+
 async def _start(
     session: AsyncSession, svc: Services, principal: Principal, intake: Intake, key: str | None, body: str
 ) -> tuple[str, bool]:
@@ -191,6 +197,10 @@ async def open_case(
     already has an open case."""
     if intake.product.purchase_date > datetime.now(LATEST_ZONE).date():
         raise invalid([{"field": "product.purchase_date", "message": "the purchase date is in the future"}])
+    if intake.customer.region is not None and not await _serves(session, intake.customer.region):
+        raise invalid(
+            [{"field": "customer.region", "message": "no technician serves this region (GET /api/v1/regions)"}]
+        )
     key = idempotency_key and idempotency.scoped_key(principal.name, idempotency_key)
     body = idempotency.body_digest(intake.model_dump_json())
     case_id = key and await _by_key(session, key)
@@ -207,7 +217,7 @@ async def open_case(
     if replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    view = await case_view(session, case_id)
+    view = await case_view(session, case_id, principal)
     if view is None:  # the workflow answers only after intake is written
         raise temporal_unavailable("the case was not recorded; try again")
     return view
@@ -227,6 +237,16 @@ async def list_cases(
     status: CaseStatus | None = None,
     sla_breached: QueryBool | None = None,
     technician_id: Annotated[str | None, Query(min_length=1, max_length=32, pattern=NO_NUL)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=QUERY_LENGTH,
+            pattern=NO_NUL,
+            description="a serial number (any letter case), a phone number (written any way) or a "
+            "fragment of the customer's name",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[
         str | None,
@@ -246,7 +266,7 @@ async def list_cases(
         "technician_id": technician_id,
     }
     try:
-        items, next_cursor = await case_page(session, filters, limit, cursor)
+        items, next_cursor = await case_page(session, filters, limit, cursor, q and q.strip())
     except BadCursor:
         raise invalid([{"field": "cursor", "message": "invalid cursor"}]) from None
     return CaseList(items=items, next_cursor=next_cursor)
@@ -259,7 +279,7 @@ async def list_cases(
     responses={200: to_case(), **responses(401, 404, 422)},
 )
 async def get_case(case_id: CaseId, principal: Caller, session: Db) -> CaseView:
-    view = await case_view(session, case_id)
+    view = await case_view(session, case_id, principal)
     if view is None or not principal.may_see(view.technician_id):
         raise not_found(case_id)
     return view

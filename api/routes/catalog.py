@@ -1,4 +1,4 @@
-"""Reference data: the parts price list and the technicians."""
+"""Reference data: the parts price list (the technicians are in technicians.py)."""
 
 from fastapi import APIRouter
 from sqlalchemy import select
@@ -6,9 +6,9 @@ from sqlalchemy import select
 from api.auth import Caller
 from api.deps import Db
 from api.errors import responses
-from api.schemas import PartList, PartView, QueryBool, TechnicianList, TechnicianView
+from api.schemas import PartList, PartView
 from models.domain import Category
-from models.tables import PartRow, TechnicianRow
+from models.tables import PartRow
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -19,11 +19,3 @@ async def list_parts(_: Caller, session: Db, category: Category | None = None) -
     if category is not None:
         query = query.where(PartRow.category == category.value)
     return PartList(items=[PartView.model_validate(p) for p in await session.scalars(query)])
-
-
-@router.get("/technicians", response_model=TechnicianList, summary="Technicians", responses=responses(401, 422))
-async def list_technicians(_: Caller, session: Db, active: QueryBool | None = None) -> TechnicianList:
-    query = select(TechnicianRow).order_by(TechnicianRow.technician_id)
-    if active is not None:
-        query = query.where(TechnicianRow.active == active)
-    return TechnicianList(items=[TechnicianView.model_validate(t) for t in await session.scalars(query)])

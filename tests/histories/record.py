@@ -16,7 +16,7 @@ import pytest
 
 HERE = Path(__file__).parent
 # the tests whose cases walk the paths of the lifecycle and of the SLA ladder
-PATH_TESTS = ("test_case_paths", "test_timers", "test_sla_ladder", "test_supervision")
+PATH_TESTS = ("test_case_paths", "test_timers", "test_sla_ladder", "test_supervision", "test_field_work")
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:

@@ -3,7 +3,7 @@ SCHEMATHESIS_HOOKS.
 
 The OpenAPI document says what each request may hold, and the API refuses what it does not
 allow (negative data) and takes what it allows, but for the rules no schema can state: those
-on the catalog (an active technician, a part in the price list), on the clock (a purchase
+on the catalog (an active technician, a part in the price list, a served region), on the clock (a purchase
 date not in the future) and on the case's live state (the current quote version, a
 technician other than the current one, rework only on a repaired device, an SLA target not
 yet met, an Idempotency-Key not used for another request). Those refusals are 422s, which
@@ -18,7 +18,7 @@ import hashlib
 import json
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -52,9 +52,14 @@ def _catalog_of(case: Any, name: str) -> list[str]:
             if name == "technicians":
                 items = _get(case, "/api/v1/technicians", active="true")["items"]
                 _catalog[name] = [t["technician_id"] for t in items]
+            elif name == "regions":
+                _catalog[name] = [r["region"] for r in _get(case, "/api/v1/regions")["items"]]
             else:
-                _catalog[name] = [p["part_number"] for p in _get(case, "/api/v1/parts")["items"]]
-        return _catalog[name]
+                parts = _get(case, "/api/v1/parts")["items"]
+                _catalog["parts"] = [p["part_number"] for p in parts]
+                for part in parts:
+                    _catalog.setdefault(f"parts:{part['category']}", []).append(part["part_number"])
+        return _catalog.get(name) or _catalog["parts"]
 
 
 def _fresh_key(case: Any, scope: str) -> None:
@@ -77,20 +82,36 @@ def _intake(case: Any, body: dict) -> None:
     product = body.get("product")
     if isinstance(product, dict) and isinstance(product.get("purchase_date"), str):
         product["purchase_date"] = min(product["purchase_date"], today)
+    customer = body.get("customer")
+    if isinstance(customer, dict) and isinstance(customer.get("region"), str):
+        customer["region"] = _pick(_catalog_of(case, "regions"), customer["region"])
 
 
-def _parts(case: Any, body: dict, field: str) -> None:
+def _parts(case: Any, body: dict, field: str, category: str | None = None) -> None:
+    """Parts of the price list; a diagnosis names parts of the product's own category."""
+    catalog = _catalog_of(case, "parts")
+    if category:
+        catalog = _catalog_of(case, f"parts:{category}")
     for part in body.get(field) or []:
-        part["part_number"] = _pick(_catalog_of(case, "parts"), part["part_number"])
+        part["part_number"] = _pick(catalog, part["part_number"])
 
 
 def _action(case: Any, action: str, body: dict) -> bool:
     """False when the case's state leaves no valid request, which is then made invalid."""
     if action == "assignment":
         body["technician_id"] = _pick(_catalog_of(case, "technicians"), body["technician_id"])
-    elif action in ("diagnosis", "repair"):
-        _parts(case, body, "parts" if action == "diagnosis" else "parts_used")
-    elif action in ("reassignment", "quote/decision", "handover", "sla/extension"):
+    elif action == "repair":
+        _parts(case, body, "parts_used")
+    elif action in (
+        "diagnosis",
+        "reassignment",
+        "quote/decision",
+        "handover",
+        "sla/extension",
+        "triage",
+        "appointment",
+        "arrival",
+    ):
         view = _get(case, f"/api/v1/cases/{case.path_parameters['case_id']}")
         if view is not None:
             return _on_state(case, action, body, view)
@@ -98,7 +119,17 @@ def _action(case: Any, action: str, body: dict) -> bool:
 
 
 def _on_state(case: Any, action: str, body: dict, view: dict) -> bool:
-    if action == "reassignment":
+    if action == "diagnosis":
+        _parts(case, body, "parts", view["product"]["category"])
+    elif action == "triage":
+        return _override(body, view)
+    elif action in ("appointment", "arrival"):
+        if view["service_mode"] != "on_site" or view.get("arrived_at"):
+            body["note"] = 0  # no visit to book or arrive at: no valid request exists
+            return False
+        if action == "appointment":
+            _window(body)
+    elif action == "reassignment":
         others = [t for t in _catalog_of(case, "technicians") if t != view["technician_id"]]
         body["technician_id"] = _pick(others, body["technician_id"])
     elif action == "quote/decision" and view["quote"]:
@@ -115,12 +146,47 @@ def _on_state(case: Any, action: str, body: dict, view: dict) -> bool:
     return True
 
 
+OVERRIDABLE = {
+    "priority": ["P1", "P2", "P3", "P4"],
+    "warranty": ["in_warranty", "out_of_warranty"],
+    "service_mode": ["on_site", "carry_in", "mail_in", "remote"],
+}
+
+
+def _override(body: dict, view: dict) -> bool:
+    """A triage override changes each field it names, the service mode only before dispatch."""
+    if view["stage"] not in ("REMOTE_GUIDANCE", "DISPATCH"):
+        body.pop("service_mode", None)
+    for name in [n for n in OVERRIDABLE if body.get(n) is not None]:
+        if body[name] == view[name]:
+            body[name] = _pick([v for v in OVERRIDABLE[name] if v != view[name]], body[name])
+    if not any(body.get(n) is not None for n in OVERRIDABLE):
+        body["priority"] = _pick([v for v in OVERRIDABLE["priority"] if v != view["priority"]], body.get("reason"))
+    return True
+
+
+def _window(body: dict) -> None:
+    """A window of an hour from the generated start: the end after the start, at most 12 hours on."""
+    try:
+        start = datetime.fromisoformat(str(body["visit_from"]))
+    except ValueError:
+        return
+    if start.tzinfo is not None and start.year < 9999:
+        body["visit_by"] = (start + timedelta(hours=1)).isoformat()
+
+
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     meta = case.meta
-    if meta is None or not meta.generation.mode.is_positive or not isinstance(case.body, dict):
+    if meta is None or not meta.generation.mode.is_positive:
         return
     path = case.operation.path
+    if path.startswith("/api/v1/parts/{part_number}"):
+        # a part of the catalog, so a receipt or an adjustment reaches the stock
+        case.path_parameters["part_number"] = _pick(_catalog_of(case, "parts"), case.path_parameters["part_number"])
+        return
+    if not isinstance(case.body, dict):
+        return
     if case.operation.method.upper() != "POST" or not path.startswith("/api/v1/cases"):
         return
     valid = True

@@ -262,7 +262,8 @@ async def test_parts_cover_every_category_and_filter_by_category(api):
     response = await api.http.get("/api/v1/parts", headers=TECH)
     assert response.status_code == 200, response.text
     items = response.json()["items"]
-    assert all(set(p) == {"part_number", "name", "category", "unit_price", "currency"} for p in items)
+    fields = {"part_number", "name", "category", "unit_price", "currency", "on_hand", "reserved", "available"}
+    assert all(set(p) == fields for p in items)
     assert {p["category"] for p in items} == CATEGORIES
     assert PUMP in {p["part_number"] for p in items if p["category"] == "washer"}
 

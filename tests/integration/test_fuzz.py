@@ -34,12 +34,13 @@ from devstack.config import DEV_PAYLOAD_KEY
 from devstack.migrate import upgrade
 from devstack.seed import seed
 from settings import Settings
+from tests.conftest import TEST_STOCK
 from tests.integration.cases import Cases, intake_body
 from tests.integration.running import ROOT, own_queue, system
 
 ROLES = {"agent": "dev-agent-key", "supervisor": "dev-supervisor-key", "technician": "dev-tech-key"}
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
-STEPS = int(os.environ.get("FUZZ_STEPS", "8"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
+STEPS = int(os.environ.get("FUZZ_STEPS", "6"))
 SEED = os.environ.get("FUZZ_SEED", "1")
 PHASES = "examples,coverage,fuzzing,stateful"
 
@@ -60,7 +61,7 @@ async def own_databases(url: str, count: int) -> list[str]:
     what the fuzzer opens and moves stays out of the other tests' lists and boards."""
     template = make_url(url).set(database=await create_database(url))
     await asyncio.to_thread(upgrade, template.render_as_string(hide_password=False))
-    await seed(template.render_as_string(hide_password=False), dev_keys=True)
+    await seed(template.render_as_string(hide_password=False), dev_keys=True, stock=TEST_STOCK)
     names = [await create_database(url, template.database) for _ in range(count)]
     return [template.set(database=name).render_as_string(hide_password=False) for name in names]
 

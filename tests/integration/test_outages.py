@@ -22,6 +22,7 @@ from devstack.postgres import start_postgres
 from devstack.seed import seed
 from devstack.temporal import free_port, start_temporal
 from models.domain import Actor, Diagnosis, Role
+from tests.conftest import TEST_STOCK
 from tests.integration.cases import AGENT, Cases
 from tests.integration.running import attempts_of, blocked_behind, own_queue, serving, start_worker, system
 from workflows import RepairCaseWorkflow
@@ -60,7 +61,7 @@ class OwnPostgres:
 async def own_postgres(tmp_path_factory):
     own = await asyncio.to_thread(OwnPostgres, tmp_path_factory.mktemp("outage") / "pg")
     await asyncio.to_thread(upgrade, own.url)
-    await seed(own.url, dev_keys=True)
+    await seed(own.url, dev_keys=True, stock=TEST_STOCK)
     yield own
     own.stop()
 

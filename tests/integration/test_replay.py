@@ -39,6 +39,14 @@ PATHS = {
     "waiting_on_the_customer_pauses_the_resolution_clock",
     "an_extension_moves_the_deadline_and_rearms_the_ladder",
     "a_supervisor_hands_a_case_to_another_technician",
+    # the field (v5): automatic dispatch, the triage override, the visit, spare parts
+    "a_case_with_a_region_is_given_its_technician_with_the_reasons",
+    "with_nobody_free_the_desk_is_told_and_it_tries_again",
+    "a_triage_override_is_recorded_and_the_clocks_follow_the_priority",
+    "a_visit_is_booked_arrived_at_and_meets_the_diagnosis_clock",
+    "a_missed_visit_window_is_escalated",
+    "a_case_short_of_a_part_waits_and_a_receipt_moves_it_on",
+    "cancel_and_decline_leave_the_stock_as_it_was",
 }
 
 

@@ -42,7 +42,7 @@ async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions
         await cases.assign(cid)
         await cases.diagnose(cid, [("WSH-DRAIN-PUMP", 1)])
 
-        # hold the case row, so the approval's activity is certainly running when the worker dies
+        # hold the case row, so the approval's first activity is certainly running when the worker dies
         async with engine.connect() as holder:
             pid = await holder.scalar(text("SELECT pg_backend_pid()"))
             await holder.execute(text("SELECT 1 FROM cases WHERE case_id = :cid FOR UPDATE"), {"cid": cid})
@@ -68,8 +68,10 @@ async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(timeout=20)
 
-    # the approval's write ran again on the second worker: its start is the second attempt
-    assert attempts_of(history, "record_quote_decision") == [2]
+    # the approval's first write (its parts' reservation, which reads the case row) ran again
+    # on the second worker, and the approval itself was then recorded once
+    assert attempts_of(history, "reserve_parts") == [2]
+    assert attempts_of(history, "record_quote_decision") == [1]
 
     async with sessions() as session:
         for table in (DiagnosisRow, QuoteRow, RepairRow, QcRow, HandoverRow, CallbackRow, ReviewRow):

@@ -37,6 +37,8 @@ STORED: list[tuple[type[BaseModel], str, Column]] = [
     (domain.Customer, "phone", column(CustomerRow, "phone")),
     (domain.Customer, "email", column(CustomerRow, "email")),
     (domain.Customer, "address", column(CustomerRow, "address")),
+    (domain.Customer, "region", column(CustomerRow, "region")),
+    (domain.Customer, "region", column(CaseRow, "region")),
     (domain.Product, "model", column(DeviceRow, "model")),
     (domain.Product, "serial_number", column(DeviceRow, "serial_number")),
     (domain.Assignment, "technician_id", column(CaseRow, "technician_id")),

@@ -19,12 +19,14 @@ from models.stages import (
     after_diagnosis,
     after_handover,
     after_intake,
+    after_parts_reserved,
     after_qc,
     after_quote_decision,
     after_remote_guidance,
     after_repair,
     after_review,
     after_triage,
+    after_triage_override,
     allowed,
     can_move,
     move,
@@ -50,12 +52,20 @@ EXPECTED_ACTION_STAGES = {
         Stage.DISPATCH,
         Stage.DIAGNOSIS,
         Stage.QUOTE_APPROVAL,
+        Stage.WAITING_PARTS,
         Stage.REPAIR,
         Stage.QC,
         Stage.HANDOVER,
         Stage.CALLBACK,
     },
-    Action.REASSIGNMENT: {Stage.DIAGNOSIS, Stage.QUOTE_APPROVAL, Stage.REPAIR, Stage.QC, Stage.HANDOVER},
+    Action.REASSIGNMENT: {
+        Stage.DIAGNOSIS,
+        Stage.QUOTE_APPROVAL,
+        Stage.WAITING_PARTS,
+        Stage.REPAIR,
+        Stage.QC,
+        Stage.HANDOVER,
+    },
     Action.SLA_EXTENSION: {
         Stage.INTAKE,
         Stage.TRIAGE,
@@ -63,11 +73,21 @@ EXPECTED_ACTION_STAGES = {
         Stage.DISPATCH,
         Stage.DIAGNOSIS,
         Stage.QUOTE_APPROVAL,
+        Stage.WAITING_PARTS,
         Stage.REPAIR,
         Stage.QC,
         Stage.HANDOVER,
         Stage.CALLBACK,
     },
+    Action.TRIAGE_OVERRIDE: {
+        Stage.REMOTE_GUIDANCE,
+        Stage.DISPATCH,
+        Stage.DIAGNOSIS,
+        Stage.QUOTE_APPROVAL,
+        Stage.WAITING_PARTS,
+    },
+    Action.APPOINTMENT: {Stage.DIAGNOSIS},
+    Action.ARRIVAL: {Stage.DIAGNOSIS},
 }
 
 
@@ -79,6 +99,7 @@ def test_wire_values_match_design():
         "DISPATCH",
         "DIAGNOSIS",
         "QUOTE_APPROVAL",
+        "WAITING_PARTS",
         "REPAIR",
         "QC",
         "HANDOVER",
@@ -175,6 +196,14 @@ OUTCOMES = [
     (after_diagnosis, (True,), Stage.QUOTE_APPROVAL, Stage.REPAIR),
     (after_diagnosis, (False,), Stage.QUOTE_APPROVAL, Stage.QUOTE_APPROVAL),
     (after_quote_decision, (True,), Stage.QUOTE_APPROVAL, Stage.REPAIR),
+    # approved, or free, with a part out of stock
+    (after_quote_decision, (True, True), Stage.QUOTE_APPROVAL, Stage.WAITING_PARTS),
+    (after_diagnosis, (True, True), Stage.DIAGNOSIS, Stage.WAITING_PARTS),
+    (after_diagnosis, (True, True), Stage.QUOTE_APPROVAL, Stage.WAITING_PARTS),
+    (after_parts_reserved, (), Stage.WAITING_PARTS, Stage.REPAIR),
+    # a triage override's new service mode before dispatch
+    (after_triage_override, ("remote", Stage.DISPATCH), Stage.DISPATCH, Stage.REMOTE_GUIDANCE),
+    (after_triage_override, ("on_site", Stage.REMOTE_GUIDANCE), Stage.REMOTE_GUIDANCE, Stage.DISPATCH),
     (after_quote_decision, (False,), Stage.QUOTE_APPROVAL, Stage.HANDOVER),
     (after_qc, (True,), Stage.QC, Stage.HANDOVER),
     (after_qc, (False,), Stage.QC, Stage.REPAIR),
@@ -255,3 +284,9 @@ def test_every_stage_reachable_and_every_open_stage_can_finish():
 )
 def test_status_of(stage, status):
     assert status_of(stage) == status
+
+
+def test_a_triage_override_moves_the_case_only_for_a_new_route():
+    assert after_triage_override(None, Stage.DISPATCH) is None
+    assert after_triage_override("carry_in", Stage.DISPATCH) is None
+    assert after_triage_override("remote", Stage.REMOTE_GUIDANCE) is None

@@ -36,6 +36,13 @@ REGISTERED = {
     # the Delivery workflow's
     "deliver",
     "give_up",
+    # spare parts held for a case
+    "reserve_parts",
+    "release_parts",
+    "consume_parts",
+    "parts_ready",
+    # automatic dispatch
+    "auto_assign",
 }
 ACTIVITY_CALLS = {
     "execute_activity",
