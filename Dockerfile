@@ -29,6 +29,7 @@ COPY activities/ activities/
 COPY api/ api/
 COPY messages/ messages/
 COPY reference/ reference/
+COPY observability/ observability/
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install .
 

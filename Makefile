@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench bench-search worker api histories clean
+.PHONY: dev test lint format bench bench-search bench-kpis worker api histories clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ bench: $(STAMP)
 
 bench-search: $(STAMP)  # case search on 200 000 synthetic cases, with its indexes and without: CASES=<n>
 	$(BIN)/python -m bench.search --cases $${CASES:-200000}
+
+bench-kpis: $(STAMP)  # the KPI report on 100 000 closed cases, with its indexes and without: CASES=<n>
+	$(BIN)/python -m bench.kpis --cases $${CASES:-100000}
 
 .PHONY: chaos
 chaos: $(STAMP)  # cases driven while workers are killed and the servers restarted: see chaos/__init__.py

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.runtime import Runtime
 
 from codec import EncryptionCodec
 from settings import Settings, parse_payload_key
@@ -29,9 +30,9 @@ def data_converter(settings: Settings) -> DataConverter:
     return dataclasses.replace(pydantic_data_converter, payload_codec=codec) if codec else pydantic_data_converter
 
 
-async def connect_temporal(settings: Settings, *, wait: float = 120.0) -> Client:
+async def connect_temporal(settings: Settings, *, wait: float = 120.0, runtime: Runtime | None = None) -> Client:
     """Connects, trying again for up to `wait` seconds: a process started while Temporal
-    restarts waits for it rather than exiting."""
+    restarts waits for it rather than exiting. `runtime`: one that serves the SDK's metrics."""
     deadline = asyncio.get_running_loop().time() + wait
     delay = 0.5
     while True:
@@ -40,6 +41,7 @@ async def connect_temporal(settings: Settings, *, wait: float = 120.0) -> Client
                 settings.temporal_address,
                 namespace=settings.temporal_namespace,
                 data_converter=data_converter(settings),
+                runtime=runtime,
             )
         except RuntimeError as err:  # the SDK's "Failed client connect"
             if asyncio.get_running_loop().time() + delay > deadline:

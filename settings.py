@@ -128,6 +128,13 @@ class Settings(BaseSettings):
     # days a tracking link works after the message that carried it
     tracking_days: int = Field(default=90, ge=1, le=3650)
 
+    # "json": the worker and the API log one JSON object per line, for a log collector
+    log_format: Literal["text", "json"] = "text"
+    # the worker's metrics for Prometheus: the Temporal SDK's on this port, the app's on the
+    # next one; 0: none. The host to bind them to (0.0.0.0 in a container)
+    worker_metrics_port: int = Field(default=0, ge=0, le=65534)
+    worker_metrics_host: str = "127.0.0.1"
+
     time_scale: float = 1.0
     currency: str = "CNY"
     labor_rate: Decimal = Decimal("80.00")
@@ -140,6 +147,8 @@ class Settings(BaseSettings):
     callback_delay_hours: float = 3 * 24
     callback_unreachable_hours: float = 7 * 24
     max_qc_failures: int = 3
+    # compensation at handover above this amount is recorded by a supervisor (their approval)
+    compensation_approval_above: Decimal = Decimal("500.00")
     # a case with a region gets the best free technician without the dispatch desk
     auto_dispatch: bool = True
     # minutes before a case nobody could take is tried again (scaled by time_scale)

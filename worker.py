@@ -14,6 +14,8 @@ from temporalio.worker import Worker
 import activities
 from activities.refusals import RefusedDataIsFinal
 from clients import connect_temporal, create_engine, session_factory
+from observability import logs
+from observability.worker_metrics import metrics_runtime, serve_app_metrics
 from settings import Settings, get_settings
 from workflows import DeliveryWorkflow, RepairCaseWorkflow
 
@@ -34,11 +36,12 @@ def build_worker(client, settings: Settings, engine) -> Worker:
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    logs.configure(settings.log_format)
     # apprise names each recipient's address when it sends: personal data stays out of the logs
     logging.getLogger("apprise").setLevel(logging.WARNING)
-    settings = get_settings()
-    client = await connect_temporal(settings)
+    client = await connect_temporal(settings, runtime=metrics_runtime(settings))
+    serve_app_metrics(settings)
     engine = create_engine(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -14,16 +14,20 @@ from models.domain import SYSTEM, Actor
 from models.events import EventType
 from models.payloads import AutoAssignInput, AutoAssignment, CaseEvent, CaseFields
 from models.sla import met_by
-from models.stages import Stage, after_assignment
+from models.stages import ACTION_STAGES, Action, Stage, after_assignment
 from models.tables import CaseRow, DeviceRow, TechnicianRow, TimelineEventRow
 
 AUTO = Actor(role=SYSTEM.role, id="auto-dispatch")
+# the stages in which a case is a technician's work: from dispatch until the device is back
+HELD = [s.value for s in ACTION_STAGES[Action.REASSIGNMENT]]
 
 
 class AutoDispatchActivities(ActivityBase):
     @activity.defn(name="auto_assign")
     async def auto_assign(self, given: AutoAssignInput) -> AutoAssignment:
         async with self.sessions.begin() as session:
+            # the case row first: an earlier attempt still running commits before this looks
+            case = await session.get(CaseRow, given.case_id, with_for_update=True)
             done = await session.scalar(
                 select(TimelineEventRow).where(
                     TimelineEventRow.case_id == given.case_id, TimelineEventRow.key == given.key
@@ -31,7 +35,6 @@ class AutoDispatchActivities(ActivityBase):
             )
             if done is not None:  # a retry: the assignment an earlier attempt recorded
                 return AutoAssignment(event=_assignment(given, done.data["technician_id"], done.data["reasons"]))
-            case = await session.get(CaseRow, given.case_id, with_for_update=True)
             if case is None or case.stage != Stage.DISPATCH.value or case.technician_id:
                 return AutoAssignment(reasons=["the case no longer waits for dispatch"])
             people = list(
@@ -75,7 +78,7 @@ def _assignment(given: AutoAssignInput, technician_id: str, reasons: list[str]) 
 async def _loads(session: AsyncSession, technician_ids: list[str]) -> dict[str, int]:
     rows = await session.execute(
         select(CaseRow.technician_id, func.count())
-        .where(CaseRow.technician_id.in_(technician_ids), CaseRow.status == "open")
+        .where(CaseRow.technician_id.in_(technician_ids), CaseRow.stage.in_(HELD))
         .group_by(CaseRow.technician_id)
     )
     return {technician: n for technician, n in rows.all() if technician}

@@ -6,11 +6,13 @@ from temporalio import activity
 
 from activities.base import ActivityBase
 from activities.events import refresh_escalation
+from activities.stock import consume
 from models import errors
 from models.events import EscalationKind
 from models.payloads import (
     CallbackInput,
     CaseEvent,
+    ConsumeInput,
     DiagnosisInput,
     EscalationInput,
     HandoverInput,
@@ -79,6 +81,7 @@ class CaseRecordActivities(ActivityBase):
                     parts=[p.model_dump() for p in data.parts],
                     labor_hours=data.labor_hours,
                     notes=data.notes,
+                    fault_code=data.fault_code,
                 )
             )
             await session.execute(
@@ -119,6 +122,12 @@ class CaseRecordActivities(ActivityBase):
     async def record_repair(self, given: RepairInput) -> None:
         event, data = given.event, given.repair
         async with self.recording(event) as (session, fresh):
+            if fresh and given.consume:
+                # a part used that the stock does not have refuses the whole repair record
+                await consume(
+                    session,
+                    ConsumeInput(case_id=event.case_id, parts_used=data.parts_used, seq=given.seq, actor=event.actor),
+                )
             if fresh:
                 session.add(
                     RepairRow(
@@ -165,6 +174,8 @@ class CaseRecordActivities(ActivityBase):
                         signed_by=data.signed_by,
                         remarks=data.remarks,
                         resolution=data.resolution,
+                        compensation_type=data.compensation.type if data.compensation else None,
+                        compensation_amount=data.compensation.amount if data.compensation else None,
                     )
                 )
 

@@ -15,6 +15,7 @@ from activities.channels import Contact, Route, group_route, person_routes, send
 from models.messages import DEFAULT_CONTACT_CHANNELS, ContactChannel
 from models.payloads import DeliveryJob, DeliveryStatus, GiveUp
 from models.tables import CaseRow, CustomerRow, DeliveryAttemptRow, NotificationRow, StaffContactRow, WebhookRow
+from observability.metrics import NOTIFICATIONS
 
 log = logging.getLogger("repairflow.delivery")
 DONE = frozenset({"sent", "logged"})
@@ -75,7 +76,7 @@ class DeliveryActivities(ActivityBase):
     async def give_up(self, verdict: GiveUp) -> None:
         """The row keeps the last attempt's error, which says what was wrong with the channel."""
         async with self.sessions.begin() as session:
-            await session.execute(
+            changed = await session.execute(
                 update(NotificationRow)
                 .where(NotificationRow.id == verdict.notification_id, NotificationRow.status == "pending")
                 .values(
@@ -83,6 +84,8 @@ class DeliveryActivities(ActivityBase):
                     error=func.coalesce(NotificationRow.error + "; ", "") + f"gave up: {verdict.reason}"[:500],
                 )
             )
+        if changed.rowcount:  # type: ignore[attr-defined]
+            NOTIFICATIONS.labels(status="failed").inc()
 
     async def _routes(self, session: AsyncSession, case_id: str, kind: str, who: str) -> list[Route]:
         if kind == "customer":
@@ -131,7 +134,14 @@ class DeliveryActivities(ActivityBase):
         if status == "sent":
             values |= {"channel": channel, "sent_at": _now()}
         async with self.sessions.begin() as session:
-            await session.execute(update(NotificationRow).where(NotificationRow.id == notification_id).values(**values))
+            changed = await session.execute(
+                update(NotificationRow)
+                # a retried attempt that finds the status already set counts it no second time
+                .where(NotificationRow.id == notification_id, NotificationRow.status != status)
+                .values(**values)
+            )
+        if changed.rowcount:  # type: ignore[attr-defined]
+            NOTIFICATIONS.labels(status=status).inc()
 
 
 async def _customer_id(session: AsyncSession, case_id: str) -> int | None:

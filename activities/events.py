@@ -7,10 +7,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.webhooks import queue_webhooks
+from models.events import EventType
 from models.payloads import CaseEvent
 from models.sla import case_escalation
 from models.stages import status_of
 from models.tables import CaseRow, SlaTargetRow, TimelineEventRow
+from observability.metrics import ESCALATIONS, STAGE_TRANSITIONS, on_commit
+
+# the SLA ladder's rungs: each one's event passes here once, whichever activity records it
+ESCALATION_RUNGS = frozenset({EventType.SLA_WARN.value, EventType.SLA_BREACH.value, EventType.SLA_RAISE.value})
 
 
 async def record_event(session: AsyncSession, event: CaseEvent) -> bool:
@@ -34,7 +39,12 @@ async def record_event(session: AsyncSession, event: CaseEvent) -> bool:
         return False
     await queue_webhooks(session, event, fresh=True)
     values = {"updated_at": event.at, **event.fields.model_dump(exclude_none=True)}
+    if event.type.value in ESCALATION_RUNGS:
+        on_commit(session, ESCALATIONS, rung=event.type.value)
     if event.moves_stage:
+        previous = await session.scalar(select(CaseRow.stage).where(CaseRow.case_id == event.case_id))
+        if previous != event.stage.value:  # an event may restate the stage the case is in
+            on_commit(session, STAGE_TRANSITIONS, from_stage=str(previous), to_stage=event.stage.value)
         status = status_of(event.stage)
         values |= {"stage": event.stage.value, "status": status}
         if status != "open":

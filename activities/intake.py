@@ -17,6 +17,7 @@ from models.sla import Target
 from models.stages import Stage, after_triage
 from models.tables import CaseRow, CustomerRow, DeviceRow, HandoverRow, SlaTargetRow, TimelineEventRow
 from models.triage import PriorRepair, TriageRules, triage
+from observability.metrics import CASES_OPENED, on_commit
 
 OPEN_DEVICE_INDEX = "uq_cases_open_device"
 
@@ -98,6 +99,7 @@ class IntakeActivities(ActivityBase):
                     )
                 )
                 await session.flush()
+                on_commit(session, CASES_OPENED, channel=intake.channel.value)
                 await queue_webhooks(session, created, fresh=True)
                 pending = session.info.pop(PENDING, [])
             await self.start_pending(pending)

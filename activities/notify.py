@@ -17,6 +17,7 @@ from activities.recipients import NOBODY, dedupe_key, recipients
 from messages import render
 from models.payloads import DeliveryStatus, Notice
 from models.tables import NotificationRow
+from observability.metrics import NOTIFICATIONS, on_commit
 
 log = logging.getLogger("repairflow.notify")
 
@@ -37,7 +38,7 @@ class NotifyActivities(ActivityBase):
                 )
                 keys.append(key := dedupe_key(notice.key, recipient))
                 nobody = recipient.key == NOBODY and status == "pending"
-                await session.execute(
+                inserted = await session.execute(
                     insert(NotificationRow)
                     .values(
                         dedupe_key=key,
@@ -57,6 +58,9 @@ class NotifyActivities(ActivityBase):
                     )
                     .on_conflict_do_nothing(index_elements=["dedupe_key"])
                 )
+                if inserted.rowcount and (nobody or status == "logged"):  # type: ignore[attr-defined]
+                    # final already; a pending row is counted when its delivery ends
+                    on_commit(session, NOTIFICATIONS, status="failed" if nobody else status)
             # every row of the notice, also one for a recipient an earlier attempt had and this
             # one no longer finds (a contact since deactivated): each still gets its delivery
             rows = (

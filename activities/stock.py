@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
 from activities.base import ActivityBase
@@ -106,68 +107,11 @@ class StockActivities(ActivityBase):
 
     @activity.defn(name="consume_parts")
     async def consume_parts(self, given: ConsumeInput) -> ServedCases:
-        """The repair's parts come off the shelf: from the case's reservations first, then from
-        stock no case holds; what the case held and did not use goes back to the queue."""
-        used = merged(given.parts_used)
+        """The repair's parts come off the shelf (the case workflow now does this inside
+        record_repair; the activity stays for cases in flight that call it)."""
         async with self.sessions.begin() as session:
-            parts = await lock_parts(session, {*used, *await held_parts(session, given.case_id)})
-            done = exists().where(StockMovementRow.case_id == given.case_id, StockMovementRow.repair_seq == given.seq)
-            if await session.scalar(select(done)):
-                return ServedCases()  # a retry: this repair's parts are already off the shelf
-            check_known(given.parts_used, parts, "parts_used")
-            lines = await active_lines(session, given.case_id)
-            self._check_stock(given, used, parts, lines)
-            freed = self._use(given, used, parts, lines)
-            session.add_all(
-                StockMovementRow(
-                    part_number=number,
-                    delta=-quantity,
-                    kind=MovementKind.CONSUMPTION,
-                    reason=f"repair {given.seq} of {given.case_id}",
-                    actor=str(given.actor or SYSTEM),
-                    at=datetime.now(UTC),
-                    case_id=given.case_id,
-                    repair_seq=given.seq,
-                )
-                for number, quantity in used.items()
-            )
-            served = await serve_waiting(session, freed)
+            served = await consume(session, given)
         return ServedCases(case_ids=served)
-
-    @staticmethod
-    def _check_stock(
-        given: ConsumeInput, used: dict[str, int], parts: dict[str, PartRow], lines: list[PartReservationRow]
-    ) -> None:
-        where = first_index(given.parts_used)
-        for number, quantity in used.items():
-            held = sum(x.quantity for x in lines if x.part_number == number and x.status == RESERVED)
-            part = parts[number]
-            free = available(part.on_hand, part.reserved)
-            if quantity - held > free:
-                raise errors.invalid_input(
-                    f"parts_used.{where[number]}.part_number",
-                    f"{quantity} of {number} used, but {held} reserved for this case and {free} more in stock",
-                )
-
-    @staticmethod
-    def _use(
-        given: ConsumeInput, used: dict[str, int], parts: dict[str, PartRow], lines: list[PartReservationRow]
-    ) -> set[str]:
-        """Takes the used parts off on_hand and every line off reserved; the parts freed."""
-        left, freed, now = dict(used), set(), datetime.now(UTC)
-        for line in lines:
-            part = parts[line.part_number]
-            take = min(left.get(line.part_number, 0), line.quantity) if line.status == RESERVED else 0
-            if line.status == RESERVED:
-                part.reserved -= line.quantity
-                if take < line.quantity:
-                    freed.add(line.part_number)
-            left[line.part_number] = left.get(line.part_number, 0) - take
-            line.used, line.updated_at = take, now
-            line.status = ReservationStatus.CONSUMED if take else RELEASED
-        for number, quantity in used.items():
-            parts[number].on_hand -= quantity
-        return freed
 
     @activity.defn(name="parts_ready")
     async def parts_ready(self, given: PartsReadyInput) -> Reservation:
@@ -175,3 +119,67 @@ class StockActivities(ActivityBase):
         async with self.sessions() as session:
             short = short_of(await active_lines(session, given.case_id))
         return Reservation(complete=not short, short=short)
+
+
+async def consume(session: AsyncSession, given: ConsumeInput) -> list[str]:
+    """In the caller's transaction: the repair's parts come off the shelf, from the case's
+    reservations first, then from stock no case holds; what the case held and did not use
+    goes back to the queue. Returns the waiting cases that stock completed."""
+    used = merged(given.parts_used)
+    parts = await lock_parts(session, {*used, *await held_parts(session, given.case_id)})
+    done = exists().where(StockMovementRow.case_id == given.case_id, StockMovementRow.repair_seq == given.seq)
+    if await session.scalar(select(done)):
+        return []  # a retry: this repair's parts are already off the shelf
+    check_known(given.parts_used, parts, "parts_used")
+    lines = await active_lines(session, given.case_id)
+    _check_stock(given, used, parts, lines)
+    freed = _use(given, used, parts, lines)
+    session.add_all(
+        StockMovementRow(
+            part_number=number,
+            delta=-quantity,
+            kind=MovementKind.CONSUMPTION,
+            reason=f"repair {given.seq} of {given.case_id}",
+            actor=str(given.actor or SYSTEM),
+            at=datetime.now(UTC),
+            case_id=given.case_id,
+            repair_seq=given.seq,
+        )
+        for number, quantity in used.items()
+    )
+    return await serve_waiting(session, freed)
+
+
+def _check_stock(
+    given: ConsumeInput, used: dict[str, int], parts: dict[str, PartRow], lines: list[PartReservationRow]
+) -> None:
+    where = first_index(given.parts_used)
+    for number, quantity in used.items():
+        held = sum(x.quantity for x in lines if x.part_number == number and x.status == RESERVED)
+        part = parts[number]
+        free = available(part.on_hand, part.reserved)
+        if quantity - held > free:
+            raise errors.invalid_input(
+                f"parts_used.{where[number]}.part_number",
+                f"{quantity} of {number} used, but {held} reserved for this case and {free} more in stock",
+            )
+
+
+def _use(
+    given: ConsumeInput, used: dict[str, int], parts: dict[str, PartRow], lines: list[PartReservationRow]
+) -> set[str]:
+    """Takes the used parts off on_hand and every line off reserved; the parts freed."""
+    left, freed, now = dict(used), set(), datetime.now(UTC)
+    for line in lines:
+        part = parts[line.part_number]
+        take = min(left.get(line.part_number, 0), line.quantity) if line.status == RESERVED else 0
+        if line.status == RESERVED:
+            part.reserved -= line.quantity
+            if take < line.quantity:
+                freed.add(line.part_number)
+        left[line.part_number] = left.get(line.part_number, 0) - take
+        line.used, line.updated_at = take, now
+        line.status = ReservationStatus.CONSUMED if take else RELEASED
+    for number, quantity in used.items():
+        parts[number].on_hand -= quantity
+    return freed

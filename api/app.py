@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from api import errors, redaction
 from api.deps import Services
+from api.http_metrics import HttpMetrics
 from api.limits import BodyLimit, RateLimit
 from api.routes import (
     actions,
@@ -14,7 +15,9 @@ from api.routes import (
     catalog,
     codec,
     health,
+    kpis,
     me,
+    metrics,
     notifications,
     sla,
     staff,
@@ -24,6 +27,7 @@ from api.routes import (
     webhooks,
 )
 from clients import connect_temporal, create_engine, session_factory
+from observability import logs
 from settings import Settings, get_settings
 
 TAGS = [
@@ -60,7 +64,8 @@ TAGS = [
         "description": "The payload codec (Temporal's remote codec protocol) for the temporal CLI and the "
         "Temporal UI: workflow payloads are encrypted, and supervisors read them through it.",
     },
-    {"name": "health", "description": "Liveness of the API, PostgreSQL and Temporal."},
+    {"name": "kpis", "description": "Supervisors: the service KPIs and the weighted service score of a period."},
+    {"name": "health", "description": "Liveness of the API, PostgreSQL and Temporal, and its metrics for Prometheus."},
     {
         "name": "tracking",
         "description": "The customer's own page of their case, at the link their messages carry "
@@ -88,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resolved = settings or get_settings()
+        logs.configure(resolved.log_format)
         engine = create_engine(resolved)
         try:
             temporal = await connect_temporal(resolved)
@@ -108,9 +114,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # tracking tokens in request paths stay out of the access and error logs
     redaction.install()
-    # the outermost runs first: a caller over its rate is turned away before its body is read
+    # the outermost runs first: every request is counted, and a caller over its rate is turned
+    # away before its body is read
     app.add_middleware(BodyLimit)
     app.add_middleware(RateLimit)
+    app.add_middleware(HttpMetrics)
     for module in (
         cases,
         actions,
@@ -122,8 +130,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stock,
         technicians,
         me,
+        kpis,
         codec,
         health,
+        metrics,
         track,
     ):
         app.include_router(module.router)

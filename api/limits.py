@@ -15,8 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import envelope
 from settings import Settings, parse_rate_limit
 
-# probes from the orchestrator carry no key and must never be turned away
-EXEMPT = ("/healthz",)
+# probes from the orchestrator and Prometheus scrapes carry no key and must never be turned away
+EXEMPT = ("/healthz", "/metrics")
 
 
 def _settings(scope: Scope) -> Settings:

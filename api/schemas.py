@@ -7,13 +7,14 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field, model_validator
 
 from models import stock
 from models.domain import (
     JSON_INTEGER,
     Category,
     Channel,
+    Handover,
     Priority,
     QuoteDecision,
     ServiceMode,
@@ -62,6 +63,27 @@ class QuoteDecisionRequest(QuoteDecision):
     quote_version: Annotated[int, Field(ge=1), JSON_INTEGER]
 
 
+class HandoverRequest(Handover):
+    """A refusal settled by compensation says what the customer gets and its amount (the
+    workflow takes handovers without it from cases in flight)."""
+
+    json_rules = {
+        "allOf": [
+            Handover.json_rules,
+            {
+                "if": {"properties": {"resolution": {"const": "compensation"}}, "required": ["resolution"]},
+                "then": {"required": ["compensation"], "properties": {"compensation": {"type": "object"}}},
+            },
+        ]
+    }
+
+    @model_validator(mode="after")
+    def _compensation_named(self) -> "HandoverRequest":
+        if self.resolution == "compensation" and self.compensation is None:
+            raise ValueError("compensation (its type and amount) is required with resolution compensation")
+        return self
+
+
 class View(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -103,6 +125,7 @@ class Recorded(View):
 
 class DiagnosisView(Recorded):
     fault_cause: str
+    fault_code: str | None = None
     parts: list[PartQtyView]
     labor_hours: Decimal
     notes: str | None = None
@@ -150,6 +173,8 @@ class HandoverView(Recorded):
     signed_by: str
     remarks: str | None = None
     resolution: Literal["rework", "compensation"] | None = None
+    compensation_type: str | None = None
+    compensation_amount: Decimal | None = None
 
 
 class CallbackView(Recorded):
@@ -304,6 +329,17 @@ class PartView(View):
 
 class PartList(View):
     items: list[PartView]
+
+
+class FaultCodeView(View):
+    code: str
+    category: Category
+    name: str
+    name_zh: str
+
+
+class FaultCodeList(View):
+    items: list[FaultCodeView]
 
 
 class TechnicianView(View):

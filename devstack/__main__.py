@@ -136,6 +136,17 @@ def run(stack: contextlib.ExitStack, signals: StopSignals) -> int:
     return 1
 
 
+def metrics_line(config: DevConfig, env: dict[str, str]) -> str:
+    """Off by default in dev: a fixed port would clash between two stacks on one machine."""
+    port = env.get("REPAIRFLOW_WORKER_METRICS_PORT", "").strip()
+    worker = (
+        f"worker {config.host}:{port} (Temporal SDK), :{int(port) + 1} (app)"
+        if port.isdigit() and int(port)
+        else "worker off (set REPAIRFLOW_WORKER_METRICS_PORT)"
+    )
+    return f"{config.api_url}/metrics; {worker}"
+
+
 def banner(config: DevConfig, temporal_address: str, postgres, env: dict[str, str]) -> str:
     keys = "\n".join(
         f"    {key:<20} {meta.role}" + (f" {meta.technician_id}" if meta.technician_id else "")
@@ -153,6 +164,7 @@ def banner(config: DevConfig, temporal_address: str, postgres, env: dict[str, st
   payloads      {payloads}
   messages      {messages}
   tracking      {env.get("REPAIRFLOW_PUBLIC_URL", config.api_url)}/track/<token>, the link in each customer message
+  metrics       {metrics_line(config, env)}
   worker, API   restarted when they exit (after 1 s, 2 s, 4 s … 30 s)
   API keys (Authorization: Bearer <key>)
 {keys}

@@ -135,6 +135,15 @@ def _iso_date(value: object) -> object:
 HOURS_TEXT = r"^(?:200(?:\.00?)?|1[0-9]{2}(?:\.[0-9]{1,2})?|[1-9]?[0-9](?:\.[0-9]{1,2})?)$"
 
 
+AMOUNT_TEXT = r"^(?:1000000(?:\.0{1,2})?|(?:0|[1-9][0-9]{0,5})(?:\.[0-9]{1,2})?)$"
+
+
+def _amount_text(value: object, info: ValidationInfo) -> object:
+    if info.mode == "python" and isinstance(value, str) and not re.fullmatch(AMOUNT_TEXT, value):
+        raise ValueError("an amount is a number from 0 to 1000000 with at most two decimals")
+    return value
+
+
 def _hours_text(value: object, info: ValidationInfo) -> object:
     # a request's text (FastAPI validates in python mode) is read as HOURS_TEXT says; a Temporal
     # payload (JSON mode) keeps the reading it was written with
@@ -329,6 +338,14 @@ class Diagnosis(Strict):
     parts: list[PartQty] = Field(default_factory=list, max_length=50)
     labor_hours: Hours
     notes: Notes = None
+    # one of GET /api/v1/fault-codes for the product's category, beside the free text
+    fault_code: Annotated[
+        str | None,
+        Field(pattern=r"^[A-Z0-9][A-Z0-9\-]{1,31}$", exclude_if=_unused),
+        WithJsonSchema(
+            {"anyOf": [{"type": "string", "pattern": as_sent(r"[A-Z0-9][A-Z0-9\-]{1,31}")}, {"type": "null"}]}
+        ),
+    ] = None
 
 
 class QuoteDecision(Strict):
@@ -363,15 +380,58 @@ class QcCheck(Strict):
         return checklist
 
 
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, le=1_000_000, max_digits=9, decimal_places=2),
+    BeforeValidator(_amount_text),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 1000000, "multipleOf": 0.01},
+                {"type": "string", "pattern": AMOUNT_TEXT},
+            ]
+        }
+    ),
+]
+
+
+class Compensation(Strict):
+    """What the customer gets for a repair they refused: a refund, a voucher, a replacement
+    device or a free repair, and its value (the currency of quotes)."""
+
+    type: Literal["refund", "voucher", "replacement", "free_repair"]
+    amount: Amount
+
+
 class Handover(Strict):
     accepted: StrictBool
     signed_by: Name
     remarks: Notes = None
     resolution: Annotated[Literal["rework", "compensation"] | None, Field(validate_default=True)] = None
+    # with resolution compensation (the API requires it; cases in flight recorded it without)
+    compensation: Annotated[Compensation | None, Field(exclude_if=_unused)] = None
+
+    @model_validator(mode="after")
+    def _compensation_only_when_compensated(self) -> "Handover":
+        if self.compensation is not None and self.resolution != "compensation":
+            raise ValueError("compensation only applies with resolution compensation")
+        return self
+
     json_rules = {
-        "if": {"properties": {"accepted": {"const": False}}, "required": ["accepted"]},
-        "then": {"required": ["resolution"], "properties": {"resolution": {"enum": ["rework", "compensation"]}}},
-        "else": {"properties": {"resolution": {"type": "null"}}},
+        "allOf": [
+            {
+                "if": {"properties": {"accepted": {"const": False}}, "required": ["accepted"]},
+                "then": {
+                    "required": ["resolution"],
+                    "properties": {"resolution": {"enum": ["rework", "compensation"]}},
+                },
+                "else": {"properties": {"resolution": {"type": "null"}}},
+            },
+            {
+                "if": {"properties": {"resolution": {"const": "compensation"}}, "required": ["resolution"]},
+                "else": {"properties": {"compensation": {"type": "null"}}},
+            },
+        ]
     }
 
     @field_validator("resolution")
@@ -456,6 +516,8 @@ class Appointment(Strict):
 
     @model_validator(mode="after")
     def _a_window(self) -> "Appointment":
+        if not (2000 <= self.visit_from.year <= 2100 and 2000 <= self.visit_by.year <= 2100):
+            raise ValueError("a visit is booked between the years 2000 and 2100")
         if self.visit_by <= self.visit_from:
             raise ValueError("visit_by must come after visit_from")
         if self.visit_by - self.visit_from > timedelta(hours=12):

@@ -46,7 +46,6 @@ class EventType(StrEnum):
     APPOINTMENT_SET = "appointment_set"
     ARRIVED = "arrived"
     VISIT_MISSED = "visit_missed"
-    PARTS_SHORT = "parts_short"
     PARTS_RESERVED = "parts_reserved"
     # cases begun before the escalation ladder: one breach event per target
     SLA_BREACH_ASSIGNED = "sla_breach_assigned"
@@ -76,7 +75,6 @@ CUSTOMER_EVENTS: frozenset[EventType] = frozenset(
         EventType.APPOINTMENT_SET,
         EventType.ARRIVED,
         EventType.DIAGNOSED,
-        EventType.PARTS_SHORT,
         EventType.PARTS_RESERVED,
         EventType.QUOTE_APPROVED,
         EventType.QUOTE_DECLINED,

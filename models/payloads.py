@@ -215,6 +215,8 @@ class RepairInput(BaseModel):
     event: CaseEvent
     seq: int
     repair: Repair
+    # the parts used come off the stock in the same transaction (cases that keep stock)
+    consume: bool = False
 
 
 class QcInput(BaseModel):

@@ -110,6 +110,8 @@ class CaseRow(Base):
         Index("ix_cases_device_created", "device_id", "created_at"),
         # a technician's open cases: their load and their work list
         Index("ix_cases_open_technician", "technician_id", postgresql_where=text("status = 'open'")),
+        # the cases closed in a period: the KPIs (migration 0007)
+        Index("ix_cases_closed_at", "closed_at"),
     )
 
 
@@ -123,7 +125,11 @@ class TimelineEventRow(Base):
     stage: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
-    __table_args__ = (UniqueConstraint("case_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "key"),
+        # whether, and when, a case had an event of a type: the KPIs (migration 0007)
+        Index("ix_timeline_events_case_type", "case_id", "type", "at"),
+    )
 
 
 class _CaseRecord:
@@ -142,7 +148,20 @@ class DiagnosisRow(_CaseRecord, Base):
     parts: Mapped[list[dict[str, Any]]] = mapped_column(Json)
     labor_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     notes: Mapped[str | None] = mapped_column(Text)
+    # from fault_codes, beside the free text, so that common faults can be counted
+    fault_code: Mapped[str | None] = mapped_column(String(32), index=True)
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+
+class FaultCodeRow(Base):
+    """The common faults of a product category (reference data)."""
+
+    __tablename__ = "fault_codes"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class QuoteRow(Base):
@@ -203,6 +222,9 @@ class HandoverRow(_CaseRecord, Base):
     signed_by: Mapped[str] = mapped_column(String(200))
     remarks: Mapped[str | None] = mapped_column(Text)
     resolution: Mapped[str | None] = mapped_column(String(16))
+    # with resolution compensation: refund | voucher | replacement | free_repair, and its value
+    compensation_type: Mapped[str | None] = mapped_column(String(16))
+    compensation_amount: Mapped[Decimal | None] = mapped_column(Money)
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
 

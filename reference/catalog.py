@@ -84,3 +84,55 @@ TECHNICIANS: dict[str, tuple[str, list[Category], str]] = {
 # open cases a technician can hold at once, where it is not models.tables.DEFAULT_CAPACITY:
 # bench work on small devices goes faster than house calls
 CAPACITY: dict[str, int] = {"T-002": 8, "T-005": 8}
+
+# the common faults of each category, for counting them: code -> (English, Chinese)
+FAULT_CODES: dict[Category, dict[str, tuple[str, str]]] = {
+    W: {
+        "WSH-NO-DRAIN": ("Does not drain", "不排水"),
+        "WSH-NO-SPIN": ("Drum does not spin", "不脱水/滚筒不转"),
+        "WSH-LEAK": ("Leaks water", "漏水"),
+        "WSH-NO-POWER": ("Does not power on", "不通电"),
+        "WSH-NOISE": ("Loud noise or vibration", "噪音大/振动"),
+        "WSH-DOOR": ("Door does not lock or open", "门锁故障"),
+        "WSH-ERROR-CODE": ("Shows an error code", "显示故障代码"),
+    },
+    F: {
+        "FRG-NOT-COLD": ("Does not cool", "不制冷"),
+        "FRG-FROST": ("Frost build-up", "结霜严重"),
+        "FRG-LEAK": ("Leaks water", "漏水"),
+        "FRG-NOISE": ("Loud noise", "噪音大"),
+        "FRG-NO-POWER": ("Does not power on", "不通电"),
+        "FRG-DOOR-SEAL": ("Door does not seal", "门封不严"),
+    },
+    AC: {
+        "AC-NOT-COLD": ("Does not cool or heat", "不制冷/不制热"),
+        "AC-LEAK": ("Leaks water indoors", "室内机漏水"),
+        "AC-NOISE": ("Loud noise", "噪音大"),
+        "AC-NO-POWER": ("Does not power on", "不通电"),
+        "AC-ERROR-CODE": ("Shows an error code", "显示故障代码"),
+        "AC-REFRIGERANT": ("Refrigerant leak", "缺氟/冷媒泄漏"),
+    },
+    TV: {
+        "TV-NO-PICTURE": ("No picture", "无图像"),
+        "TV-NO-POWER": ("Does not power on", "不开机"),
+        "TV-LINES": ("Lines or spots on screen", "屏幕有线/斑点"),
+        "TV-NO-SOUND": ("No sound", "无声音"),
+        "TV-REMOTE": ("Remote does not work", "遥控失灵"),
+    },
+    PH: {
+        "PHN-SCREEN-BROKEN": ("Broken screen", "屏幕碎裂"),
+        "PHN-BATTERY": ("Battery drains or swells", "电池续航差/鼓包"),
+        "PHN-NO-CHARGE": ("Does not charge", "无法充电"),
+        "PHN-CAMERA": ("Camera fault", "摄像头故障"),
+        "PHN-NO-BOOT": ("Does not start", "无法开机"),
+        "PHN-WATER": ("Water damage", "进水"),
+    },
+    LT: {
+        "LTP-NO-BOOT": ("Does not start", "无法开机"),
+        "LTP-SCREEN": ("Screen fault", "屏幕故障"),
+        "LTP-BATTERY": ("Battery does not hold charge", "电池不续航"),
+        "LTP-KEYBOARD": ("Keyboard fault", "键盘故障"),
+        "LTP-OVERHEAT": ("Overheats", "过热"),
+        "LTP-DISK": ("Disk failure", "硬盘故障"),
+    },
+}

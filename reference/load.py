@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from models.domain import SYSTEM
 from models.stock import MovementKind
-from models.tables import DEFAULT_CAPACITY, Base, PartRow, StockMovementRow, TechnicianRow
-from reference.catalog import CAPACITY, CURRENCY, PARTS, TECHNICIANS
+from models.tables import DEFAULT_CAPACITY, Base, FaultCodeRow, PartRow, StockMovementRow, TechnicianRow
+from reference.catalog import CAPACITY, CURRENCY, FAULT_CODES, PARTS, TECHNICIANS
 
 
 def rows(stock: int = 0) -> dict[type[Base], list[dict[str, Any]]]:
@@ -43,6 +43,11 @@ def rows(stock: int = 0) -> dict[type[Base], list[dict[str, Any]]]:
                 capacity=CAPACITY.get(tid, DEFAULT_CAPACITY),
             )
             for tid, (name, skills, region) in TECHNICIANS.items()
+        ],
+        FaultCodeRow: [
+            dict(code=code, category=category.value, name=name, name_zh=name_zh, active=True)
+            for category, codes in FAULT_CODES.items()
+            for code, (name, name_zh) in codes.items()
         ],
     }
 

@@ -442,7 +442,7 @@ def test_the_image_build_context_installs_without_devstack(tmp_path):
     )
     [wheel] = (tmp_path / "wheel").glob("*.whl")
     top = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist() if not name.startswith("repairflow-")}
-    assert {"models", "workflows", "activities", "api", "reference", "worker.py"} <= top
+    assert {"models", "workflows", "activities", "api", "reference", "observability", "worker.py"} <= top
     assert "devstack" not in top
 
 

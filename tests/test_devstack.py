@@ -18,8 +18,8 @@ from devstack.seed import main as seed_main
 from devstack.temporal import INDEXED_TYPES
 from models.domain import Category
 from models.search_attributes import ALL, CLI_TYPES
-from models.tables import ApiKeyRow, Base, PartRow, StockMovementRow, TechnicianRow
-from reference.catalog import PARTS, TECHNICIANS
+from models.tables import ApiKeyRow, Base, FaultCodeRow, PartRow, StockMovementRow, TechnicianRow
+from reference.catalog import FAULT_CODES, PARTS, TECHNICIANS
 from reference.load import load
 
 
@@ -33,18 +33,27 @@ async def connect(url):
         await engine.dispose()
 
 
+FAULTS = sum(map(len, FAULT_CODES.values()))
+
+
 async def counts(url) -> dict[str, int]:
-    """The seeded rows; the stock tests add parts of their own (currency XTS) beside them."""
+    """The seeded rows; the stock and KPI tests add parts, technicians and keys of their own."""
     catalog = [number for parts in PARTS.values() for number in parts]
     async with connect(url) as conn:
         return {
             PartRow.__tablename__: await conn.scalar(
                 select(func.count()).select_from(PartRow).where(PartRow.part_number.in_(catalog))
             ),
-            **{
-                name: await conn.scalar(select(func.count()).select_from(Base.metadata.tables[name]))
-                for name in (TechnicianRow.__tablename__, ApiKeyRow.__tablename__)
-            },
+            # other tests add technicians and keys of their own beside the seeded ones
+            TechnicianRow.__tablename__: await conn.scalar(
+                select(func.count()).select_from(TechnicianRow).where(TechnicianRow.technician_id.in_(TECHNICIANS))
+            ),
+            FaultCodeRow.__tablename__: await conn.scalar(select(func.count()).select_from(FaultCodeRow)),
+            ApiKeyRow.__tablename__: await conn.scalar(
+                select(func.count())
+                .select_from(ApiKeyRow)
+                .where(ApiKeyRow.key_hash.in_([key_hash(k) for k in DEV_KEYS]))
+            ),
         }
 
 
@@ -65,6 +74,7 @@ async def test_seed_is_idempotent(database_url):
     assert before == {
         "parts": sum(map(len, PARTS.values())),
         "technicians": len(TECHNICIANS),
+        "fault_codes": FAULTS,
         "api_keys": len(DEV_KEYS),
     }
 
@@ -84,8 +94,12 @@ async def fresh_database(url: str, name: str) -> str:
 async def test_the_production_reference_load_leaves_out_the_dev_keys(database_url):
     url = await fresh_database(database_url, "reference_only")
     await asyncio.to_thread(upgrade, url)
-    assert await load(url) == {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS)}
-    assert await load(url) == {"parts": 0, "technicians": 0}
+    assert await load(url) == {
+        "parts": sum(map(len, PARTS.values())),
+        "technicians": len(TECHNICIANS),
+        "fault_codes": FAULTS,
+    }
+    assert await load(url) == {"parts": 0, "technicians": 0, "fault_codes": 0}
     assert (await counts(url))["api_keys"] == 0
 
 
@@ -124,16 +138,16 @@ async def test_the_production_reference_load_stocks_nothing(database_url):
 async def test_the_dev_keys_are_seeded_only_on_request(database_url):
     url = await fresh_database(database_url, "seeded_without_keys")
     await asyncio.to_thread(upgrade, url)
-    reference = {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS)}
+    reference = {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS), "fault_codes": FAULTS}
     assert await seed(url) == reference
     assert (await counts(url))["api_keys"] == 0
-    assert await seed(url, dev_keys=True) == {"parts": 0, "technicians": 0, "api_keys": len(DEV_KEYS)}
+    assert await seed(url, dev_keys=True) == {"parts": 0, "technicians": 0, "fault_codes": 0, "api_keys": len(DEV_KEYS)}
 
 
 async def test_python_m_devstack_seed_adds_the_dev_keys_only_with_the_flag(database_url, monkeypatch):
     url = await fresh_database(database_url, "seeded_by_command")
     await asyncio.to_thread(upgrade, url)
-    reference = {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS)}
+    reference = {"parts": sum(map(len, PARTS.values())), "technicians": len(TECHNICIANS), "fault_codes": FAULTS}
     done = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "devstack.seed"],

@@ -19,7 +19,6 @@ with workflow.unsafe.imports_passed_through():
         AutoAssignInput,
         CaseFields,
         CaseState,
-        ConsumeInput,
         PartsReadyInput,
         ReleaseInput,
         ReserveInput,
@@ -32,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
 DISPATCH_PATCH = "auto-dispatch"
 PARTS_PATCH = "parts-stock"
 DISPATCHER = Actor(role=SYSTEM.role, id="auto-dispatch")
+BACKOFF_CAP = 16
 
 
 class FieldWork(ActionChecks):
@@ -40,18 +40,31 @@ class FieldWork(ActionChecks):
     _dispatching: bool
     _parts: bool
     _parts_check_at: datetime | None
+    # parts_arrived signals received, and how many a look at the stock has answered
     _parts_signals: int
+    _parts_seen: int
+    # tries of each kind so far: the waits between them double, up to BACKOFF_CAP times the first
+    _tries: dict[str, int]
 
     def _init_field_work(self) -> None:
         self._dispatch_due, self._dispatching = None, False
-        self._parts, self._parts_check_at, self._parts_signals = False, None, 0
+        self._parts, self._parts_check_at, self._parts_signals, self._parts_seen = False, None, 0, 0
+        self._tries = {"dispatch": 0, "parts": 0}
+
+    def _next_try(self, kind: str, first: float) -> datetime:
+        """A doubling wait, so a case that waits for weeks keeps its history short."""
+        wait = first * min(2 ** self._tries[kind], BACKOFF_CAP)
+        self._tries[kind] += 1
+        return workflow.now() + timedelta(seconds=wait)
 
     # ---- automatic dispatch -------------------------------------------------------
 
-    def _start_dispatching(self) -> None:
-        """Once the triage set the policy: a case with a region is dispatched by itself."""
+    def _start_field_work(self) -> None:
+        """Once the triage set the policy. A case with a region is dispatched by itself; and
+        a case keeps stock from its intake on, so one begun before never reserves."""
         region = self._start.intake.customer.region
         self._dispatching = bool(region) and self.policy.auto_dispatch and workflow.patched(DISPATCH_PATCH)
+        self._parts = workflow.patched(PARTS_PATCH)
 
     def _dispatch_now(self) -> bool:
         s = self._state
@@ -91,7 +104,7 @@ class FieldWork(ActionChecks):
             await self._record(self._event(EventType.DISPATCH_WAITING, DISPATCHER, data={"reasons": found.reasons}))
             s.dispatch_waiting_since = workflow.now()
             self._notify(Audience.DISPATCHER, Template.DISPATCH_WAITING, reasons="; ".join(found.reasons))
-        self._dispatch_due = workflow.now() + timedelta(seconds=self.policy.dispatch_retry_seconds)
+        self._dispatch_due = self._next_try("dispatch", self.policy.dispatch_retry_seconds)
 
     # ---- the visit ------------------------------------------------------------------
 
@@ -118,10 +131,15 @@ class FieldWork(ActionChecks):
         self._notify(Audience.SUPERVISOR, Template.VISIT_MISSED, technician_id=s.technician_id, **window)
         self._notify(Audience.DISPATCHER, Template.VISIT_MISSED, technician_id=s.technician_id, **window)
 
+    def _check_window(self, data: Appointment) -> None:
+        if data.visit_by <= workflow.now():
+            raise errors.invalid_input("visit_by", "the window has already ended")
+
     @workflow.update
     async def set_appointment(self, actor: Actor, data: Appointment) -> CaseState:
         async with self._acting(Action.APPOINTMENT, actor):
             self._check_visit(arriving=False)
+            self._check_window(data)
             s = self._state
             window = {"visit_from": data.visit_from.isoformat(), "visit_by": data.visit_by.isoformat()}
             await self._record(
@@ -153,13 +171,8 @@ class FieldWork(ActionChecks):
 
     # ---- spare parts ------------------------------------------------------------------
 
-    def _start_parts(self) -> None:
-        """Called as the quote is approved (or a free repair begins)."""
-        self._parts = self._parts or workflow.patched(PARTS_PATCH)
-
     async def _reserve(self, quote: Quote) -> bool:
         """Reserves the quote's parts; True when one is short and the case must wait."""
-        self._start_parts()
         s = self._state
         parts = [
             PartQty(part_number=line.code, quantity=int(line.quantity)) for line in quote.lines if line.kind == "part"
@@ -192,39 +205,36 @@ class FieldWork(ActionChecks):
                     workflow.logger.info("could not tell %s its parts arrived", case_id)
 
     def _enter_waiting_parts(self) -> None:
-        self._parts_check_at = workflow.now() + timedelta(seconds=self.policy.parts_recheck_seconds)
+        self._parts_check_at = self._next_try("parts", self.policy.parts_recheck_seconds)
         self._notify(Audience.CUSTOMER, Template.WAITING_PARTS)
 
     def _parts_timer(self) -> datetime | None:
         return self._parts_check_at if self._state.stage is Stage.WAITING_PARTS else None
 
+    def _parts_news(self) -> bool:
+        return self._state.stage is Stage.WAITING_PARTS and self._parts_signals != self._parts_seen
+
     async def _check_parts(self) -> None:
         s = self._state
+        self._parts_seen = self._parts_signals
         ready = await self._run(
             StockActivities.parts_ready, PartsReadyInput(case_id=s.case_id), summary="are the parts in stock now?"
         )
         if not ready.complete:
-            self._parts_check_at = workflow.now() + timedelta(seconds=self.policy.parts_recheck_seconds)
+            self._parts_check_at = self._next_try("parts", self.policy.parts_recheck_seconds)
             return
         await self._record(self._event(EventType.PARTS_RESERVED, SYSTEM, stages.after_parts_reserved()))
         self._parts_check_at = None
         self._notify(Audience.CUSTOMER, Template.REPAIR_STARTED)
 
     async def _release_parts(self) -> None:
+        """At the review: whatever the case still holds or waits for goes back (a cancel, a
+        declined or expired quote, parts reserved but not used)."""
         if self._state.parts_requested:
             served = await self._run(
                 StockActivities.release_parts,
                 ReleaseInput(case_id=self._state.case_id),
                 summary="release the case's reserved parts",
-            )
-            await self._tell_served(served.case_ids)
-
-    async def _consume_parts(self, used: list[PartQty], seq: int, actor: Actor) -> None:
-        if self._state.parts_requested:
-            served = await self._run(
-                StockActivities.consume_parts,
-                ConsumeInput(case_id=self._state.case_id, parts_used=used, seq=seq, actor=actor),
-                summary="take the parts used off the stock",
             )
             await self._tell_served(served.case_ids)
 
@@ -300,6 +310,7 @@ class FieldWork(ActionChecks):
     def _may_set_appointment(self, actor: Actor, data: Appointment) -> None:
         self._check(Action.APPOINTMENT, actor)
         self._check_visit(arriving=False)
+        self._check_window(data)
 
     @record_arrival.validator
     def _may_arrive(self, actor: Actor, data: Arrival) -> None:

@@ -104,12 +104,14 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
         else:
             s.sla = {t: SlaTargetState(deadline=d) for t, d in result.deadlines.items()}
         s.stage = stages.move(s.stage, stages.after_triage(result.service_mode))
-        self._start_dispatching()
+        self._start_field_work()
         self._publish()
         return True
 
     async def _review(self) -> None:
         s = self._state
+        # the system's own work, retried until it lands: a case never ends holding stock
+        await self._release_parts()
         outcome = stages.after_review(self._cancelled)
         event = self._event(EventType.REVIEWED, SYSTEM, outcome)
         await self._run(
@@ -209,7 +211,6 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
         async with self._acting(Action.CANCEL, actor):
             await self._record(self._event(EventType.CANCELLED, actor, stages.after_cancel(), data.model_dump()))
             self._cancelled = True
-            await self._release_parts()
         return await self._closed_if(True)
 
     @workflow.update

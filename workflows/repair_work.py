@@ -108,10 +108,9 @@ class RepairWork(StageTimers, ActionChecks):
     async def record_repair(self, actor: Actor, data: Repair) -> CaseState:
         async with self._acting(Action.REPAIR, actor):
             event = self._event(EventType.REPAIRED, actor, stages.after_repair())
-            seq = self._seq("repair")
-            # a part used that the stock does not have refuses the repair before it is recorded
-            await self._consume_parts(data.parts_used, seq, actor)
-            await self._commit(CaseRecordActivities.record_repair, RepairInput(event=event, seq=seq, repair=data))
+            # the parts used come off the stock with the record, or the repair is refused whole
+            given = RepairInput(event=event, seq=self._seq("repair"), repair=data, consume=self._parts)
+            await self._commit(CaseRecordActivities.record_repair, given)
             self._state.repaired = True
         return self._state
 

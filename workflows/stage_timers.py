@@ -22,19 +22,17 @@ class StageTimers(FieldWork):
     _callback_due_notified: bool
 
     async def _wait_in_stage(self) -> None:
-        stage, revision, signals = self._state.stage, self._revision, self._parts_signals
+        stage, revision = self._state.stage, self._revision
         if self._dispatch_now():
             return await self._on_time(stage, revision)
         due = self._stage_timer()
         timeout = None if due is None else max(0.0, (due - workflow.now()).total_seconds())
         try:
             # a receipt of parts wakes a case waiting for them before its next look
-            await workflow.wait_condition(
-                lambda: self._revision != revision or self._parts_signals != signals, timeout=timeout
-            )
+            await workflow.wait_condition(lambda: self._revision != revision or self._parts_news(), timeout=timeout)
         except TimeoutError:
             return await self._on_time(stage, revision)
-        if self._revision == revision and stage is Stage.WAITING_PARTS:
+        if self._revision == revision and self._parts_news():
             await self._on_time(stage, revision)
 
     async def _on_time(self, stage: Stage, revision: int) -> None:

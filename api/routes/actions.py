@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import commands
-from api.auth import Caller, Principal, require
+from api.auth import Caller, Principal, forbidden, require
 from api.deps import Db, Services, Svc
 from api.errors import ApiError, business, invalid, not_found, responses, temporal_unavailable
 from api.links import to_case
 from api.queries import case_view
-from api.schemas import CaseId, CaseView, IdempotencyKey, QuoteDecisionRequest
+from api.schemas import CaseId, CaseView, HandoverRequest, IdempotencyKey, QuoteDecisionRequest
 from models import errors, idempotency
 from models.domain import (
     Appointment,
@@ -27,7 +27,6 @@ from models.domain import (
     Callback,
     Cancel,
     Diagnosis,
-    Handover,
     PartQty,
     QcCheck,
     Reassignment,
@@ -39,13 +38,24 @@ from models.domain import (
 )
 from models.errors import ErrorKind
 from models.stages import TERMINAL, Action, Stage, allowed
-from models.tables import CaseRow, PartRow, TechnicianRow
+from models.tables import CaseRow, FaultCodeRow, PartRow, TechnicianRow
+from settings import Settings
 
 router = APIRouter(prefix="/api/v1/cases", tags=["actions"])
 
 CATCH_UP_POLL = 0.1
 
-Check = Callable[[AsyncSession, BaseModel], Awaitable[None]]
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may look at besides the body: the case as the database has it, the caller."""
+
+    case: CaseRow
+    principal: Principal
+    settings: Settings
+
+
+Check = Callable[[AsyncSession, BaseModel, Context], Awaitable[None]]
 
 
 async def _check_parts(session: AsyncSession, parts: list[PartQty], field: str) -> None:
@@ -64,15 +74,30 @@ async def _check_parts(session: AsyncSession, parts: list[PartQty], field: str) 
         raise invalid(unknown, "unknown part numbers")
 
 
-async def _check_diagnosis(session: AsyncSession, body: Diagnosis) -> None:
+async def _check_diagnosis(session: AsyncSession, body: Diagnosis, ctx: Context) -> None:
+    case = ctx.case
     await _check_parts(session, body.parts, "parts")
+    if body.fault_code is not None:
+        code = await session.get(FaultCodeRow, body.fault_code)
+        category = case.intake["product"]["category"]
+        if code is None or not code.active or code.category != category:
+            message = f"no fault code {body.fault_code} for {category} (GET /api/v1/fault-codes)"
+            raise invalid([{"field": "fault_code", "message": message}])
 
 
-async def _check_repair(session: AsyncSession, body: Repair) -> None:
+async def _check_repair(session: AsyncSession, body: Repair, ctx: Context) -> None:
     await _check_parts(session, body.parts_used, "parts_used")
 
 
-async def _check_assignment(session: AsyncSession, body: Assignment | Reassignment) -> None:
+async def _check_handover(session: AsyncSession, body: HandoverRequest, ctx: Context) -> None:
+    """Compensation above the configured amount needs a supervisor: their recording it is
+    the approval."""
+    limit = ctx.settings.compensation_approval_above
+    if body.compensation and body.compensation.amount > limit and ctx.principal.role is not Role.SUPERVISOR:
+        raise forbidden(f"compensation above {limit} needs a supervisor's approval: a supervisor records it")
+
+
+async def _check_assignment(session: AsyncSession, body: Assignment | Reassignment, ctx: Context) -> None:
     technician = await session.get(TechnicianRow, body.technician_id)
     if technician is None or not technician.active:
         raise invalid([{"field": "technician_id", "message": f"no active technician {body.technician_id}"}])
@@ -130,9 +155,10 @@ SPECS = (
     _spec(
         Action.HANDOVER,
         "handover",
-        Handover,
-        {Role.AGENT, Role.TECHNICIAN},
-        "Customer sign-off; a refusal needs resolution rework or compensation",
+        HandoverRequest,
+        {Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR},
+        "Customer sign-off; a refusal needs resolution rework or compensation (its type and amount)",
+        _check_handover,
     ),
     _spec(Action.CALLBACK, "callback", Callback, {Role.AGENT}, "Callback survey (CSAT 1-5, NPS 0-10)"),
     _spec(Action.CANCEL, "cancel", Cancel, {Role.AGENT, Role.SUPERVISOR}, "Cancel an open case"),
@@ -241,7 +267,7 @@ def _endpoint(spec: Spec):
     ) -> CaseView:
         principal, case = ctx
         if spec.check:
-            await spec.check(session, body)
+            await spec.check(session, body, Context(case, principal, svc.settings))
         # the stage in the database is never behind the workflow's, which writes it first; a
         # keyed retry goes to the workflow, which answers it as it answered the first time
         if not idempotency_key and not allowed(spec.action, Stage(case.stage)):

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from sqlalchemy import Select, func, select, update
 
+from activities.auto_dispatch import HELD
 from api.auth import Caller, Principal, role
 from api.deps import Db, Svc
 from api.errors import ApiError, responses
@@ -20,7 +21,8 @@ def with_load() -> Select:
     """Each technician with the number of open cases assigned to them (ix_cases_open_technician)."""
     load = (
         select(CaseRow.technician_id, func.count().label("load"))
-        .where(CaseRow.status == "open", CaseRow.technician_id.is_not(None))
+        # the cases that are their work, as automatic dispatch counts them (not the callback)
+        .where(CaseRow.stage.in_(HELD), CaseRow.technician_id.is_not(None))
         .group_by(CaseRow.technician_id)
         .subquery()
     )

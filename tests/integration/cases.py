@@ -133,11 +133,15 @@ class Cases:
             case_id, "qc", {"passed": passed, "checklist": {"spin": passed, "drain": True}, "notes": None}, TECH
         )
 
-    async def handover(self, case_id: str, accepted: bool = True, resolution: str | None = None) -> dict:
-        body = {"accepted": accepted, "signed_by": "Wang Fang", "remarks": None}
+    async def handover(
+        self, case_id: str, accepted: bool = True, resolution: str | None = None, headers: dict = AGENT, **extra: Any
+    ) -> dict:
+        body = {"accepted": accepted, "signed_by": "Wang Fang", "remarks": None, **extra}
         if resolution:
             body["resolution"] = resolution
-        return await self.act(case_id, "handover", body)
+        if resolution == "compensation":
+            body.setdefault("compensation", {"type": "voucher", "amount": "100.00"})
+        return await self.act(case_id, "handover", body, headers)
 
     async def callback(self, case_id: str, reached: bool = True, csat: int | None = 5, nps: int | None = 9) -> dict:
         body: dict[str, Any] = {"reached": reached, "comments": "ok"}

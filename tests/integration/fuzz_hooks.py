@@ -52,6 +52,10 @@ def _catalog_of(case: Any, name: str) -> list[str]:
             if name == "technicians":
                 items = _get(case, "/api/v1/technicians", active="true")["items"]
                 _catalog[name] = [t["technician_id"] for t in items]
+            elif name.startswith("faults:"):
+                category = name.partition(":")[2]
+                items = _get(case, "/api/v1/fault-codes", category=category)["items"]
+                _catalog[name] = [c["code"] for c in items]
             elif name == "regions":
                 _catalog[name] = [r["region"] for r in _get(case, "/api/v1/regions")["items"]]
             else:
@@ -121,6 +125,8 @@ def _action(case: Any, action: str, body: dict) -> bool:
 def _on_state(case: Any, action: str, body: dict, view: dict) -> bool:
     if action == "diagnosis":
         _parts(case, body, "parts", view["product"]["category"])
+        if body.get("fault_code") is not None:
+            body["fault_code"] = _pick(_catalog_of(case, f"faults:{view['product']['category']}"), body["fault_code"])
     elif action == "triage":
         return _override(body, view)
     elif action in ("appointment", "arrival"):
@@ -136,6 +142,7 @@ def _on_state(case: Any, action: str, body: dict, view: dict) -> bool:
         body["quote_version"] = view["quote"]["version"]
     elif action == "handover" and body.get("resolution") == "rework" and view["repair"] is None:
         body["resolution"] = "compensation"
+        body["compensation"] = {"type": "voucher", "amount": 100}
     elif action == "sla/extension":
         pending = sorted(name for name, target in view["sla"]["targets"].items() if target["met_at"] is None)
         if not pending:
@@ -166,13 +173,21 @@ def _override(body: dict, view: dict) -> bool:
 
 
 def _window(body: dict) -> None:
-    """A window of an hour from the generated start: the end after the start, at most 12 hours on."""
+    """A window of an hour, starting tomorrow: one the case can book."""
+    start = datetime.now(UTC) + timedelta(days=1)
+    body["visit_from"], body["visit_by"] = start.isoformat(), (start + timedelta(hours=1)).isoformat()
+
+
+def _period(query: dict) -> None:
+    """A period the KPIs take: `to` after `from`, at most 400 days on."""
     try:
-        start = datetime.fromisoformat(str(body["visit_from"]))
-    except ValueError:
+        start = datetime.fromisoformat(str(query["from"]))
+    except (KeyError, ValueError):
         return
-    if start.tzinfo is not None and start.year < 9999:
-        body["visit_by"] = (start + timedelta(hours=1)).isoformat()
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    if start.year < 9999:
+        query["to"] = (start + timedelta(days=30)).isoformat()
 
 
 @schemathesis.hook
@@ -184,6 +199,9 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if path.startswith("/api/v1/parts/{part_number}"):
         # a part of the catalog, so a receipt or an adjustment reaches the stock
         case.path_parameters["part_number"] = _pick(_catalog_of(case, "parts"), case.path_parameters["part_number"])
+        return
+    if path == "/api/v1/metrics/kpis":
+        _period(case.query or {})
         return
     if not isinstance(case.body, dict):
         return

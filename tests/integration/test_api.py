@@ -71,7 +71,7 @@ ALLOWED = {
     "quote/decision": {"agent"},
     "repair": {"technician"},
     "qc": {"technician", "supervisor"},
-    "handover": {"agent", "technician"},
+    "handover": {"agent", "technician", "supervisor"},
     "callback": {"agent"},
     "cancel": {"agent", "supervisor"},
     "reassignment": {"supervisor"},

@@ -178,7 +178,7 @@ async def test_a_missed_visit_window_is_escalated(cases):
     now = datetime.now(UTC)
     window = {
         "visit_from": (now - timedelta(minutes=30)).isoformat(),
-        "visit_by": (now + timedelta(seconds=1)).isoformat(),
+        "visit_by": (now + timedelta(seconds=3)).isoformat(),
     }
     await cases.act(cid, "appointment", window)
 

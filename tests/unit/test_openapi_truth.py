@@ -13,13 +13,14 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from api.app import create_app
 from api.queries import CURSOR_PATTERN, EPOCH, decode_cursor, encode_cursor
-from api.schemas import QuoteDecisionRequest
+from api.schemas import HandoverRequest, QuoteDecisionRequest
 from models.domain import (
+    Appointment,
+    Arrival,
     Assignment,
     Callback,
     Cancel,
     Diagnosis,
-    Handover,
     Intake,
     QcCheck,
     Reassignment,
@@ -27,6 +28,7 @@ from models.domain import (
     Repair,
     SlaExtension,
     Strict,
+    TriageOverride,
     trimmed_text,
 )
 from settings import Settings
@@ -40,11 +42,14 @@ MODELS: list[type[BaseModel]] = [
     QuoteDecisionRequest,
     Repair,
     QcCheck,
-    Handover,
+    HandoverRequest,
     Callback,
     Cancel,
     Reassignment,
     SlaExtension,
+    TriageOverride,
+    Appointment,
+    Arrival,
 ]
 
 
@@ -123,11 +128,23 @@ AGREE = [  # model, body: the schema and the model give the same verdict
     (QcCheck, {"passed": True, "checklist": {"spin": False}}),
     (QcCheck, {"passed": False, "checklist": {"spin": False}}),
     (QcCheck, {"passed": False, "checklist": {" ": False}}),
-    (Handover, {"accepted": True, "signed_by": "W"}),
-    (Handover, {"accepted": True, "signed_by": "W", "resolution": "rework"}),
-    (Handover, {"accepted": False, "signed_by": "W"}),
-    (Handover, {"accepted": False, "signed_by": "W", "resolution": None}),
-    (Handover, {"accepted": False, "signed_by": "W", "resolution": "compensation"}),
+    (HandoverRequest, {"accepted": True, "signed_by": "W"}),
+    (HandoverRequest, {"accepted": True, "signed_by": "W", "resolution": "rework"}),
+    (HandoverRequest, {"accepted": False, "signed_by": "W"}),
+    (HandoverRequest, {"accepted": False, "signed_by": "W", "resolution": None}),
+    (HandoverRequest, {"accepted": False, "signed_by": "W", "resolution": "compensation"}),
+    (
+        HandoverRequest,
+        {
+            "accepted": False,
+            "signed_by": "W",
+            "resolution": "compensation",
+            "compensation": {"type": "voucher", "amount": 5},
+        },
+    ),
+    (HandoverRequest, {"accepted": True, "signed_by": "W", "compensation": {"type": "refund", "amount": "1.50"}}),
+    (TriageOverride, {"reason": "r"}),
+    (TriageOverride, {"priority": "P1", "reason": "r"}),
     (Callback, {"reached": True, "csat": 5, "nps": 9}),
     (Callback, {"reached": True, "csat": 5}),
     (Callback, {"reached": True, "csat": 5, "nps": None}),
