@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
@@ -87,7 +88,16 @@ async def list_notifications(
     cursor: Cursor = None,
 ) -> NotificationPage:
     """Without the bodies, which hold customers' personal data: a case's own list has them."""
+    return await outbox_page(session, None, status, limit, cursor)
+
+
+async def outbox_page(
+    session: AsyncSession, recipient: str | None, status: str | None, limit: int, cursor: int | None
+) -> NotificationPage:
+    """One page of outbox rows (of one recipient, in one status), newest first."""
     query = select(NotificationRow).order_by(NotificationRow.id.desc()).limit(limit + 1)
+    if recipient is not None:
+        query = query.where(NotificationRow.recipient == recipient)
     if status is not None:
         query = query.where(NotificationRow.status == status)
     if cursor is not None:

@@ -74,6 +74,19 @@ async def _facts(session: AsyncSession, visit: Visit) -> CaseFacts | None:
     return await case_facts(session, case_id, warranty_days=visit.settings.repaired_part_warranty_days)
 
 
+async def _form_of(
+    token: str, csrf: str | None, request: Request, session: AsyncSession, svc: Services
+) -> tuple[Visit, CaseFacts] | Response:
+    """A posted form's case, or the page that refuses it: 404 for a bad token, 403 for a bad CSRF token."""
+    visit = _visit(request, token, svc.settings)
+    facts = await _facts(session, visit)
+    if facts is None:
+        return _not_found()
+    if not tracking.csrf_ok(token, csrf, svc.settings):
+        return _forbidden(facts, visit)
+    return visit, facts
+
+
 def _not_found() -> HTMLResponse:
     return problem("not_found", 404)
 
@@ -122,12 +135,10 @@ async def get_tracking_view(token: Token, request: Request, response: Response, 
 async def decide_quote_on_tracking_page(
     token: Token, form: Annotated[QuoteForm, Form()], request: Request, session: Db, svc: Svc
 ) -> Response:
-    visit = _visit(request, token, svc.settings)
-    facts = await _facts(session, visit)
-    if facts is None:
-        return _not_found()
-    if not tracking.csrf_ok(token, form.csrf, svc.settings):
-        return _forbidden(facts, visit)
+    opened = await _form_of(token, form.csrf, request, session, svc)
+    if isinstance(opened, Response):
+        return opened
+    visit, facts = opened
     body = quote_decision(form, language(facts.locale))
     if isinstance(body, list):
         return page(facts, visit, answers=Answers(problems=body), status=422)
@@ -149,12 +160,10 @@ async def decide_quote_on_tracking_page(
 async def answer_survey_on_tracking_page(
     token: Token, form: Annotated[SurveyForm, Form()], request: Request, session: Db, svc: Svc
 ) -> Response:
-    visit = _visit(request, token, svc.settings)
-    facts = await _facts(session, visit)
-    if facts is None:
-        return _not_found()
-    if not tracking.csrf_ok(token, form.csrf, svc.settings):
-        return _forbidden(facts, visit)
+    opened = await _form_of(token, form.csrf, request, session, svc)
+    if isinstance(opened, Response):
+        return opened
+    visit, facts = opened
     body = survey(form, language(facts.locale))
     if isinstance(body, list):
         sent = form.model_dump(exclude={"csrf"}, exclude_none=True)

@@ -15,13 +15,12 @@ from api.errors import ApiError, invalid, responses
 from api.outbox_schemas import (
     DeliveryState,
     NotificationPage,
-    NotificationView,
     WebhookCreated,
     WebhookList,
     WebhookRequest,
     WebhookView,
 )
-from api.routes.notifications import Cursor
+from api.routes.notifications import Cursor, outbox_page
 from models.domain import Role
 from models.tables import NotificationRow, WebhookRow
 
@@ -119,19 +118,4 @@ async def webhook_deliveries(
 ) -> NotificationPage:
     if await session.get(WebhookRow, webhook_id) is None:
         raise _unknown(webhook_id)
-    query = (
-        select(NotificationRow)
-        .where(NotificationRow.recipient == f"webhook:{webhook_id}")
-        .order_by(NotificationRow.id.desc())
-        .limit(limit + 1)
-    )
-    if status is not None:
-        query = query.where(NotificationRow.status == status)
-    if cursor is not None:
-        query = query.where(NotificationRow.id < cursor)
-    rows = list(await session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return NotificationPage(
-        items=[NotificationView.model_validate(r) for r in rows], next_cursor=str(rows[-1].id) if more else None
-    )
+    return await outbox_page(session, f"webhook:{webhook_id}", status, limit, cursor)
