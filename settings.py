@@ -10,13 +10,20 @@ from datetime import date, time
 from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from limits import RateLimitItem, parse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.calendar import Calendar
-from models.domain import Role
+from models.complaints import (
+    DEFAULT_CALLBACK_MINUTES,
+    DEFAULT_CALLBACK_MINUTES_OTHER,
+    DEFAULT_RESOLVE_HOURS,
+    callback_minutes,
+)
+from models.domain import Channel, Role
 from models.messages import Audience, ContactChannel
 from models.sla import DEFAULT_SLA_MINUTES, Target
 
@@ -128,6 +135,16 @@ class Settings(BaseSettings):
     # days a tracking link works after the message that carried it
     tracking_days: int = Field(default=90, ge=1, le=3650)
 
+    # the supervisor dashboard (docs/dashboard.md): its charts link to this Temporal UI
+    temporal_ui_url: str = "http://127.0.0.1:8233"
+    # signs the dashboard's session cookies and CSRF tokens; empty: the tracking secret, under
+    # a salt of the dashboard's own
+    dashboard_secret: str = ""
+    # hours a dashboard login lasts
+    dashboard_session_hours: float = Field(default=8.0, gt=0, le=7 * 24)
+    # failed dashboard logins per client address, in the notation of the `limits` library
+    dashboard_login_limit: str = "10/minute"
+
     # "json": the worker and the API log one JSON object per line, for a log collector
     log_format: Literal["text", "json"] = "text"
     # the worker's metrics for Prometheus: the Temporal SDK's on this port, the app's on the
@@ -166,10 +183,34 @@ class Settings(BaseSettings):
     sla_calendars: dict[str, CalendarConfig] = {}
     # closed days of every business-hours calendar
     sla_holidays: list[date] = []
+    # complaints (docs/complaints.md): minutes to call the customer back, by the channel the
+    # complaint came in on and "default" for the others, overriding the built-in entries one
+    # by one (phone 15, default 480); hours to close it (both wall clock)
+    complaint_callback_minutes: dict[str, float] = {}
+    complaint_resolve_hours: float = Field(default=DEFAULT_RESOLVE_HOURS, gt=0)
+    # the staff id who owns each new follow-up of an unhappy customer; empty: the first
+    # active supervisor of the staff contacts (none: unassigned)
+    follow_up_owner: str = Field(default="", max_length=32)
+    # hours from the callback to the follow-up's deadline
+    follow_up_hours: float = Field(default=24.0, gt=0)
+    # whether the worker keeps the weekly and monthly review schedules (docs/reviews.md)
+    review_schedules: bool = True
+    # the zone whose weeks and months the reviews cover, and whose clock their schedules keep
+    review_timezone: str = "Asia/Shanghai"
+
+    @field_validator("review_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError) as err:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {value!r}") from err
+        return value
 
     @model_validator(mode="after")
     def _production_is_locked_down(self) -> "Settings":
         parse_rate_limit(self.rate_limit)
+        parse_rate_limit(self.dashboard_login_limit)
         for key in [self.payload_key, *self.payload_old_keys] if self.payload_key else self.payload_old_keys:
             parse_payload_key(key)
         if self.env == "production":
@@ -179,6 +220,8 @@ class Settings(BaseSettings):
                 raise ValueError("payload_key: the dev payload key is public; production needs its own")
             if self.tracking_secret.startswith("dev-") or len(self.tracking_secret) < 32:
                 raise ValueError("tracking_secret: production needs its own, of at least 32 characters")
+            if self.dashboard_secret and (self.dashboard_secret.startswith("dev-") or len(self.dashboard_secret) < 32):
+                raise ValueError("dashboard_secret: production needs its own, of at least 32 characters")
             dev = sorted(meta.name for key, meta in self.api_keys.items() if is_dev_key(key, meta.name))
             if dev:
                 raise ValueError(f"api_keys: dev keys are refused in production: {dev}")
@@ -201,6 +244,21 @@ class Settings(BaseSettings):
             except (ValueError, KeyError) as err:  # ZoneInfo raises a KeyError subclass
                 raise ValueError(f"sla_calendars: {priority}: {err}") from None
         return self
+
+    @model_validator(mode="after")
+    def _complaint_clocks_are_sound(self) -> "Settings":
+        unknown = set(self.complaint_callback_minutes) - {c.value for c in Channel} - {"default"}
+        if unknown:
+            raise ValueError(f"complaint_callback_minutes: unknown channels {sorted(unknown)}")
+        if any(minutes <= 0 for minutes in self.complaint_callback_minutes.values()):
+            raise ValueError("complaint_callback_minutes: minutes are more than 0")
+        return self
+
+    def complaint_callback_seconds(self, channel: str) -> float:
+        table = {**DEFAULT_CALLBACK_MINUTES, "default": DEFAULT_CALLBACK_MINUTES_OTHER}
+        table |= self.complaint_callback_minutes
+        minutes = callback_minutes(channel, table, table["default"])
+        return minutes * 60 * self.time_scale
 
     def channel_url(self, staff: bool, channel: ContactChannel) -> str:
         return getattr(self, f"{'staff' if staff else 'customer'}_{channel.value}_url")

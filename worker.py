@@ -16,8 +16,9 @@ from activities.refusals import RefusedDataIsFinal
 from clients import connect_temporal, create_engine, session_factory
 from observability import logs
 from observability.worker_metrics import metrics_runtime, serve_app_metrics
+from schedules import ensure_review_schedules
 from settings import Settings, get_settings
-from workflows import DeliveryWorkflow, RepairCaseWorkflow
+from workflows import ComplaintWorkflow, DeliveryWorkflow, PeriodicReviewWorkflow, RepairCaseWorkflow
 
 # on SIGTERM, running activities get this long to finish before they are cancelled (and
 # retried elsewhere); docker-compose gives the worker 30 s before it kills it
@@ -28,7 +29,7 @@ def build_worker(client, settings: Settings, engine) -> Worker:
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[RepairCaseWorkflow, DeliveryWorkflow],
+        workflows=[RepairCaseWorkflow, DeliveryWorkflow, ComplaintWorkflow, PeriodicReviewWorkflow],
         activities=activities.build(session_factory(engine), settings),
         interceptors=[RefusedDataIsFinal()],
         graceful_shutdown_timeout=SHUTDOWN_GRACE,
@@ -47,6 +48,7 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    await ensure_review_schedules(client, settings)
     worker = build_worker(client, settings, engine)
     logging.getLogger("repairflow").info("worker polling task queue %s", settings.task_queue)
     async with worker:

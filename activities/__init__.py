@@ -7,9 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.auto_dispatch import AutoDispatchActivities
 from activities.case_records import CaseRecordActivities
+from activities.complaints import ComplaintActivities
 from activities.delivery import DeliveryActivities
 from activities.intake import IntakeActivities
 from activities.notify import NotifyActivities
+from activities.periodic_review import PeriodicReviewActivities
 from activities.review import ReviewActivities
 from activities.sla import SlaActivities
 from activities.stock import StockActivities
@@ -18,9 +20,11 @@ from settings import Settings
 __all__ = [
     "AutoDispatchActivities",
     "CaseRecordActivities",
+    "ComplaintActivities",
     "DeliveryActivities",
     "IntakeActivities",
     "NotifyActivities",
+    "PeriodicReviewActivities",
     "ReviewActivities",
     "SlaActivities",
     "StockActivities",
@@ -36,7 +40,9 @@ def build(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> lis
     sla = SlaActivities(sessions, settings)
     delivery = DeliveryActivities(sessions, settings)
     stock = StockActivities(sessions, settings)
+    periodic_review = PeriodicReviewActivities(sessions, settings)
     dispatch = AutoDispatchActivities(sessions, settings)
+    complaints = ComplaintActivities(sessions, settings)
     return [
         intake.record_intake,
         intake.triage_case,
@@ -59,4 +65,9 @@ def build(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> lis
         stock.consume_parts,
         stock.parts_ready,
         dispatch.auto_assign,
+        complaints.record_complaint,
+        complaints.record_complaint_event,
+        complaints.notify_complaint,
+        periodic_review.compile_review,
+        periodic_review.notify_review,
     ]

@@ -6,6 +6,7 @@ from temporalio import activity
 
 from activities.base import ActivityBase
 from activities.events import refresh_escalation
+from activities.follow_ups import open_follow_up
 from activities.stock import consume
 from models import errors
 from models.events import EscalationKind
@@ -199,6 +200,8 @@ class CaseRecordActivities(ActivityBase):
                         comments=data.comments if data else None,
                     )
                 )
+                # an unhappy customer's follow-up, with the callback that asked for it
+                await open_follow_up(session, self.settings, event.case_id, data, event.at)
 
     @activity.defn(name="record_escalation")
     async def record_escalation(self, given: EscalationInput) -> None:

@@ -87,9 +87,11 @@ class DeliveryActivities(ActivityBase):
         if changed.rowcount:  # type: ignore[attr-defined]
             NOTIFICATIONS.labels(status="failed").inc()
 
-    async def _routes(self, session: AsyncSession, case_id: str, kind: str, who: str) -> list[Route]:
+    async def _routes(self, session: AsyncSession, case_id: str | None, kind: str, who: str) -> list[Route]:
+        """A row about no case (a complaint's or a review's staff notice) has staff recipients only."""
         if kind == "customer":
-            customer = await session.get(CustomerRow, await _customer_id(session, case_id))
+            customer_id = await _customer_id(session, case_id) if case_id else None
+            customer = await session.get(CustomerRow, customer_id) if customer_id else None
             if customer is None:
                 return []
             contact = Contact(

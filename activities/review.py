@@ -4,6 +4,7 @@ from sqlalchemy import select
 from temporalio import activity
 
 from activities.base import ActivityBase
+from activities.case_kpis import write_case_kpis
 from models.payloads import ReviewInput
 from models.review import Event, ReviewMetrics, review_metrics
 from models.tables import CallbackRow, CaseRow, ReviewRow, TimelineEventRow
@@ -56,4 +57,6 @@ class ReviewActivities(ActivityBase):
                     at=event.at,
                 )
             )
+            await session.flush()  # the facts read the review's first-time fix
+            await write_case_kpis(session, [event.case_id])
             return metrics

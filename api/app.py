@@ -14,11 +14,15 @@ from api.routes import (
     cases,
     catalog,
     codec,
+    complaints,
+    dashboard,
+    follow_ups,
     health,
     kpis,
     me,
     metrics,
     notifications,
+    reviews,
     sla,
     staff,
     stock,
@@ -65,6 +69,23 @@ TAGS = [
         "Temporal UI: workflow payloads are encrypted, and supervisors read them through it.",
     },
     {"name": "kpis", "description": "Supervisors: the service KPIs and the weighted service score of a period."},
+    {
+        "name": "dashboard",
+        "description": "Supervisors' dashboard in a browser (`/dashboard`): the KPIs against their targets, "
+        "weekly trends, the at-risk board and the latest review as HTML without JavaScript, behind a login "
+        "with a supervisor's API key kept as a signed cookie. The forms carry a CSRF token.",
+    },
+    {
+        "name": "reviews",
+        "description": "Supervisors: the weekly and monthly reviews' reports (KPIs against their targets, "
+        "common faults, the bottleneck stage, SLA breaches, open follow-ups and complaints), and a review of "
+        "a period run now.",
+    },
+    {
+        "name": "complaints",
+        "description": "Agents and supervisors: complaints with their callback and resolution clocks, and the "
+        "follow-ups of unhappy customers (docs/complaints.md).",
+    },
     {"name": "health", "description": "Liveness of the API, PostgreSQL and Temporal, and its metrics for Prometheus."},
     {
         "name": "tracking",
@@ -131,10 +152,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         technicians,
         me,
         kpis,
+        reviews,
+        complaints,
+        follow_ups,
         codec,
         health,
         metrics,
         track,
+        dashboard,
     ):
         app.include_router(module.router)
     return app

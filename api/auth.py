@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Db, Svc
 from api.errors import ApiError
-from models.domain import HUMAN_ROLES, Actor, Role
+from models.domain import HUMAN_ROLES, Actor, Compensation, Role
 from models.tables import ApiKeyRow
-from settings import ApiKey, is_dev_key
+from settings import ApiKey, Settings, is_dev_key
 
 log = logging.getLogger("repairflow.api")
 
@@ -103,3 +103,11 @@ def role(*roles: Role, what: str = "do this") -> Callable[[Principal], Awaitable
         return principal
 
     return dependency
+
+
+def approve_compensation(compensation: Compensation | None, principal: Principal, settings: Settings) -> None:
+    """Compensation above the configured amount (at a handover, closing a complaint) needs a
+    supervisor: their recording it is the approval."""
+    limit = settings.compensation_approval_above
+    if compensation and compensation.amount > limit and principal.role is not Role.SUPERVISOR:
+        raise forbidden(f"compensation above {limit} needs a supervisor's approval: a supervisor records it")

@@ -48,6 +48,7 @@ KINDS: dict[ErrorKind, tuple[int, str, str | None]] = {
     ErrorKind.IDEMPOTENCY_KEY_REUSED: (422, "idempotency_key_reused", None),
     ErrorKind.UNRECORDABLE: (422, "unrecordable", None),
     ErrorKind.NOT_RECORDED: (503, "not_recorded", None),
+    ErrorKind.CLOSED: (409, "closed", "state"),
 }
 
 

@@ -2,16 +2,18 @@
 with its definition (docs/kpis.md). Resolution-type KPIs count the cases *closed* in the
 period, intake-type ones the cases *opened* in it, the backlog the cases open now."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, Subquery, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Float, Select, Subquery, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.kpi_schemas import (
     Attainment,
     Backlog,
+    Basis,
     Csat,
     Durations,
     Filters,
@@ -23,19 +25,16 @@ from api.kpi_schemas import (
     Value,
 )
 from models import kpis
-from models.events import EventType
 from models.kpis import Component
 from models.sla import Target
 from models.stages import Stage
 from models.tables import (
-    CallbackRow,
+    CaseKpiRow,
     CaseRow,
+    ComplaintRow,
     DeviceRow,
-    PartReservationRow,
-    ReviewRow,
     SlaTargetRow,
     TechnicianRow,
-    TimelineEventRow,
 )
 
 DEFINITIONS = {
@@ -48,7 +47,7 @@ DEFINITIONS = {
     "ces": "mean customer effort (1-7, lower is easier) of the customers reached at the callback",
     "attitude": "mean rating (1-5) of the technician's attitude at the callback",
     "professionalism": "mean rating (1-5) of the technician's professionalism at the callback",
-    "complaint_rate": "complaints per closed case",
+    "complaint_rate": "complaints about the cases closed in the period (whenever made), per closed case",
     "mttr": "first `diagnosed` to the last `repaired` event, of closed cases repaired at least once",
     "repeat_repair_rate": "share of opened cases that triage found to repeat a recent repair (cases.repeat_of)",
     "parts_availability": "share of closed cases that reserved parts for an approved quote and never waited "
@@ -70,7 +69,6 @@ SCORE_SOURCES = {
     Component.RESOLUTION: "sla_attainment (resolved)",
     Component.SATISFACTION: "csat",
 }
-NOT_RECORDED = "not recorded yet"
 OPEN_STAGE_ORDER = [s for s in Stage if s not in (Stage.CLOSED, Stage.CANCELLED)]
 
 
@@ -101,14 +99,6 @@ def _cases(scope: Scope, *columns: Any) -> Select[Any]:
     return query
 
 
-def closed(scope: Scope) -> Subquery:
-    return (
-        _cases(scope, CaseRow.case_id, CaseRow.created_at)
-        .where(CaseRow.status == "closed", CaseRow.closed_at >= scope.start, CaseRow.closed_at < scope.end)
-        .subquery("closed")
-    )
-
-
 def opened(scope: Scope) -> Subquery:
     return (
         _cases(scope, CaseRow.case_id, CaseRow.created_at, CaseRow.repeat_of)
@@ -117,118 +107,101 @@ def opened(scope: Scope) -> Subquery:
     )
 
 
-def _event(case_id: Any, type_: EventType) -> Any:
-    return exists().where(TimelineEventRow.case_id == case_id, TimelineEventRow.type == type_.value)
+def _facts(scope: Scope, *columns: Any) -> Select[Any]:
+    """The KPI facts (case_kpis) of the ended cases within the filters, which the facts carry
+    as the case ended."""
+    f, k = scope.filters, CaseKpiRow
+    query = select(*columns).select_from(k)
+    for column, value in (
+        (k.category, f.category),
+        (k.region, f.region),
+        (k.technician_id, f.technician_id),
+        (k.priority, f.priority),
+        (k.channel, f.channel),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return query
 
 
-async def _durations(session: AsyncSession, x: ColumnElement[float], query: Select[Any], key: str) -> Durations:
-    row = (
-        await session.execute(
-            query.with_only_columns(
-                func.count(x),
-                func.avg(x),
-                func.percentile_cont(0.5).within_group(x),
-                func.percentile_cont(0.9).within_group(x),
-                maintain_column_froms=True,
-            )
-        )
-    ).one()
-    basis = "opened" if key == "first_response" else "closed"
-    return Durations(
-        definition=DEFINITIONS[key], basis=basis, unit="seconds", n=row[0], mean=row[1], median=row[2], p90=row[3]
-    )
+def closed(scope: Scope) -> Select[Any]:
+    """The facts of the cases closed (not cancelled) in the period."""
+    k = CaseKpiRow
+    return _facts(scope).where(k.outcome == "closed", k.closed_at >= scope.start, k.closed_at < scope.end)
 
 
-async def met_in(session: AsyncSession, cases: Subquery, target: Target, key: str) -> Durations:
-    """From intake to the target met, of the cases given."""
-    met = SlaTargetRow.met_at
+def _spread(x: Any) -> list[Any]:
+    return [
+        func.count(x),
+        func.avg(x),
+        func.percentile_cont(0.5).within_group(x),
+        func.percentile_cont(0.9).within_group(x),
+    ]
+
+
+def _durations(key: str, basis: Basis, row: Sequence[Any]) -> Durations:
+    n, mean, median, p90 = row
+    return Durations(definition=DEFINITIONS[key], basis=basis, unit="seconds", n=n, mean=mean, median=median, p90=p90)
+
+
+async def first_response(session: AsyncSession, scope: Scope) -> Durations:
+    """From intake to the `assigned` target met, of the cases opened in the period."""
+    met = SlaTargetRow
     query = (
-        select(cases.c.case_id)
-        .join(SlaTargetRow, SlaTargetRow.case_id == cases.c.case_id)
-        .where(SlaTargetRow.target == target.value, met.is_not(None))
+        _cases(scope, *_spread(_seconds(met.met_at, CaseRow.created_at)))
+        .join(met, met.case_id == CaseRow.case_id)
+        # met after intake, so after the period began: both sides are index ranges
+        .where(met.target == Target.ASSIGNED.value, met.met_at >= scope.start)
+        .where(CaseRow.created_at >= scope.start, CaseRow.created_at < scope.end)
     )
-    return await _durations(session, _seconds(met, cases.c.created_at), query, key)
+    return _durations("first_response", "opened", (await session.execute(query)).one())
 
 
-async def mttr(session: AsyncSession, scope: Scope) -> Durations:
-    cases, te = closed(scope), TimelineEventRow
-    per_case = (
-        select(
-            func.min(te.at).filter(te.type == EventType.DIAGNOSED.value).label("diagnosed"),
-            func.max(te.at).filter(te.type == EventType.REPAIRED.value).label("repaired"),
-        )
-        .join(cases, cases.c.case_id == te.case_id)
-        .where(te.type.in_([EventType.DIAGNOSED.value, EventType.REPAIRED.value]))
-        .group_by(te.case_id)
-        .subquery()
-    )
-    query = select(per_case.c.repaired).where(per_case.c.diagnosed.is_not(None), per_case.c.repaired.is_not(None))
-    return await _durations(session, _seconds(per_case.c.repaired, per_case.c.diagnosed), query, "mttr")
-
-
-async def closed_shares(session: AsyncSession, scope: Scope) -> dict[str, Value]:
-    """First-contact resolution, first-time fix, parts availability and the (absent) complaints."""
-    cases = closed(scope)
-    reserved = exists().where(PartReservationRow.case_id == cases.c.case_id)
-    # an event that left the case waiting for a part (the approval itself, when one was short)
-    short = exists().where(
-        TimelineEventRow.case_id == cases.c.case_id, TimelineEventRow.stage == Stage.WAITING_PARTS.value
+async def closed_figures(session: AsyncSession, scope: Scope) -> dict[str, Any]:
+    """Every KPI of the cases closed in the period but SLA attainment, in one pass over their
+    facts: durations, shares, the survey and the complaints about them."""
+    k = cb = CaseKpiRow
+    complaints = (
+        select(func.count()).select_from(ComplaintRow).where(ComplaintRow.case_id == k.case_id).scalar_subquery()
     )
     row = (
         await session.execute(
-            select(
+            closed(scope).with_only_columns(
+                *_spread(k.resolved_seconds),
+                *_spread(k.mttr_seconds),
                 func.count(),
-                func.count().filter(_event(cases.c.case_id, EventType.REMOTE_RESOLVED)),
-                func.count(ReviewRow.first_time_fix),
-                func.count().filter(ReviewRow.first_time_fix.is_(True)),
-                func.count().filter(reserved),
-                func.count().filter(and_(reserved, ~short)),
-            )
-            .select_from(cases)
-            .outerjoin(ReviewRow, ReviewRow.case_id == cases.c.case_id)
-        )
-    ).one()
-    n, remote, repaired, first_time, reserving, at_once = row
-
-    def value(key: str, part: int, whole: int) -> Value:
-        return Value(definition=DEFINITIONS[key], basis="closed", unit="share", n=whole, value=kpis.share(part, whole))
-
-    return {
-        "first_contact_resolution": value("first_contact_resolution", remote, n),
-        "first_time_fix": value("first_time_fix", first_time, repaired),
-        "parts_availability": value("parts_availability", at_once, reserving),
-        "complaint_rate": Value(
-            definition=DEFINITIONS["complaint_rate"], basis="closed", unit="share", n=0, value=None, note=NOT_RECORDED
-        ),
-    }
-
-
-async def survey(session: AsyncSession, scope: Scope) -> dict[str, Value]:
-    """The callback's answers of the cases closed in the period (one reached callback each)."""
-    cases, cb = closed(scope), CallbackRow
-    scores = [func.count().filter(cb.csat == k) for k in range(1, 6)]
-    row = (
-        await session.execute(
-            select(
+                func.count().filter(k.remote_resolved),
+                func.count(k.first_time_fix),
+                func.count().filter(k.first_time_fix.is_(True)),
+                func.count().filter(k.reserved_parts),
+                func.count().filter(k.reserved_parts, ~k.waited_parts),
+                func.coalesce(func.sum(complaints), 0),
                 func.count(cb.csat),
                 func.avg(cb.csat).cast(Float),
-                *scores,
+                *(func.count().filter(cb.csat == score) for score in range(1, 6)),
                 func.count(cb.nps),
                 func.count().filter(cb.nps >= kpis.NPS_PROMOTER_AT_LEAST),
                 func.count().filter(cb.nps <= kpis.NPS_DETRACTOR_AT_MOST),
                 *(f(c) for c in (cb.ces, cb.attitude, cb.professionalism) for f in (func.count, _float_avg)),
+                maintain_column_froms=True,
             )
-            .select_from(cases)
-            .join(cb, and_(cb.case_id == cases.c.case_id, cb.outcome == "reached"))
         )
     ).one()
-    csat_n, csat_mean, *distribution = row[:7]
-    nps_n, promoters, detractors, ces_n, ces, att_n, att, pro_n, pro = row[7:]
+    resolution, repair, shares, answers = row[0:4], row[4:8], row[8:15], row[15:]
+    n, remote, repaired, first_time, reserving, at_once, complained = shares
+    csat_n, csat_mean, *distribution = answers[:7]
+    nps_n, promoters, detractors, ces_n, ces, att_n, att, pro_n, pro = answers[7:]
 
-    def mean(key: str, unit: str, n: int, value: float | None) -> Value:
-        return Value(definition=DEFINITIONS[key], basis="closed", unit=unit, n=n, value=value)
+    def value(key: str, unit: str, whole: int, figure: float | None) -> Value:
+        return Value(definition=DEFINITIONS[key], basis="closed", unit=unit, n=whole, value=figure)
 
     return {
+        "resolution_time": _durations("resolution_time", "closed", resolution),
+        "mttr": _durations("mttr", "closed", repair),
+        "first_contact_resolution": value("first_contact_resolution", "share", n, kpis.share(remote, n)),
+        "first_time_fix": value("first_time_fix", "share", repaired, kpis.share(first_time, repaired)),
+        "parts_availability": value("parts_availability", "share", reserving, kpis.share(at_once, reserving)),
+        "complaint_rate": value("complaint_rate", "complaints per case", n, kpis.share(complained, n)),
         "csat": Csat(
             definition=DEFINITIONS["csat"],
             basis="closed",
@@ -237,10 +210,10 @@ async def survey(session: AsyncSession, scope: Scope) -> dict[str, Value]:
             value=csat_mean,
             distribution={str(k): c for k, c in enumerate(distribution, start=1)},
         ),
-        "nps": mean("nps", "points -100 to 100", nps_n, kpis.nps(promoters, detractors, nps_n)),
-        "ces": mean("ces", "score 1-7", ces_n, ces),
-        "attitude": mean("attitude", "score 1-5", att_n, att),
-        "professionalism": mean("professionalism", "score 1-5", pro_n, pro),
+        "nps": value("nps", "points -100 to 100", nps_n, kpis.nps(promoters, detractors, nps_n)),
+        "ces": value("ces", "score 1-7", ces_n, ces),
+        "attitude": value("attitude", "score 1-5", att_n, att),
+        "professionalism": value("professionalism", "score 1-5", pro_n, pro),
     }
 
 
@@ -257,20 +230,36 @@ async def repeat_rate(session: AsyncSession, scope: Scope) -> Value:
 
 
 async def sla_attainment(session: AsyncSession, scope: Scope) -> SlaAttainment:
-    cases, t = closed(scope), SlaTargetRow
-    rows = (
-        await session.execute(
-            select(
-                t.target, t.policy, func.count(), func.count().filter(t.met_at.is_not(None), t.breached_at.is_(None))
-            )
-            .join(cases, cases.c.case_id == t.case_id)
-            .group_by(t.target, t.policy)
-            .order_by(t.target, t.policy)
+    """One pass over the facts, grouped by the three clocks' policies (a handful of groups),
+    folded here into each target and priority."""
+    k = CaseKpiRow
+    clocks = (
+        (Target.ASSIGNED, k.assigned_policy, k.assigned_ok),
+        (Target.DIAGNOSIS_STARTED, k.diagnosis_started_policy, k.diagnosis_started_ok),
+        (Target.RESOLVED, k.resolved_policy, k.resolved_ok),
+    )
+    policies = [policy for _, policy, _ in clocks]
+    rows = await session.execute(
+        closed(scope)
+        .with_only_columns(
+            *policies,
+            *(f for _, _, ok in clocks for f in (func.count(ok), func.count().filter(ok.is_(True)))),
+            maintain_column_froms=True,
         )
-    ).all()
+        .group_by(*policies)
+    )
+    tally: dict[tuple[Any, Any], list[int]] = {}
+    for row in rows:
+        counted: tuple[Any, ...] = tuple(row)
+        for i, (target, _, _) in enumerate(clocks):
+            n, met = counted[3 + 2 * i], counted[4 + 2 * i]
+            if n:
+                counts = tally.setdefault((target.value, counted[i]), [0, 0])
+                counts[0] += n
+                counts[1] += met
     items = [
         Attainment(target=target, priority=policy, n=n, met=met, value=kpis.share(met, n))
-        for target, policy, n, met in rows
+        for (target, policy), (n, met) in sorted(tally.items(), key=lambda item: (item[0][0], item[0][1] or "~"))
     ]
     return SlaAttainment(
         definition=DEFINITIONS["sla_attainment"], basis="closed", unit="share", n=sum(i.n for i in items), items=items
@@ -303,14 +292,27 @@ async def utilization(session: AsyncSession, scope: Scope, now: datetime) -> Val
     until = min(scope.end, now)
     hours = max(0.0, (until - scope.start).total_seconds() / 3600)
 
-    assigned = SlaTargetRow
-    began = func.greatest(func.coalesce(assigned.met_at, CaseRow.created_at), scope.start)
-    ended = func.least(func.coalesce(CaseRow.closed_at, until), until)
-    held_query = (
-        _cases(scope, func.coalesce(func.sum(func.greatest(_seconds(ended, began), 0.0)), 0.0))
-        .join(team, team.c.technician_id == CaseRow.technician_id)
-        .outerjoin(assigned, and_(assigned.case_id == CaseRow.case_id, assigned.target == Target.ASSIGNED.value))
-        .where(CaseRow.created_at < until, or_(CaseRow.closed_at.is_(None), CaseRow.closed_at > scope.start))
+    # the cases held at some time in the period: open now (their clock looked up), or ended
+    # after it began (their facts)
+    assigned = (
+        select(SlaTargetRow.met_at)
+        .where(SlaTargetRow.case_id == CaseRow.case_id, SlaTargetRow.target == Target.ASSIGNED.value)
+        .scalar_subquery()
+    )
+    k = CaseKpiRow
+    held_cases = union_all(
+        _cases(
+            scope, CaseRow.technician_id, CaseRow.created_at, assigned.label("assigned_at"), CaseRow.closed_at
+        ).where(CaseRow.status == "open", CaseRow.created_at < until),
+        _facts(scope, k.technician_id, k.created_at, k.assigned_at, k.closed_at).where(
+            k.closed_at > scope.start, k.created_at < until
+        ),
+    ).subquery("held_cases")
+    c = held_cases.c
+    began = func.greatest(func.coalesce(c.assigned_at, c.created_at), scope.start)
+    ended = func.least(func.coalesce(c.closed_at, until), until)
+    held_query = select(func.coalesce(func.sum(func.greatest(_seconds(ended, began), 0.0)), 0.0)).join_from(
+        held_cases, team, team.c.technician_id == c.technician_id
     )
     held = (await session.scalar(held_query)) or 0.0
     return Value(
@@ -352,22 +354,19 @@ def score(sla: SlaAttainment, attitude: Value, professionalism: Value, csat: Val
 
 
 async def report(session: AsyncSession, scope: Scope, now: datetime | None = None) -> KpiReport:
-    """Every KPI of the scope, one query each (two for utilization)."""
-    shares = await closed_shares(session, scope)
-    answers = await survey(session, scope)
+    """Every KPI of the scope: one pass over the closed cases' facts, one for their SLA
+    targets, and one each for the opened cases, the backlog and utilization."""
+    figures = await closed_figures(session, scope)
     sla = await sla_attainment(session, scope)
     return KpiReport(
         period_from=scope.start,
         period_to=scope.end,
         filters=scope.filters,
-        first_response=await met_in(session, opened(scope), Target.ASSIGNED, "first_response"),
-        resolution_time=await met_in(session, closed(scope), Target.RESOLVED, "resolution_time"),
-        mttr=await mttr(session, scope),
+        first_response=await first_response(session, scope),
         repeat_repair_rate=await repeat_rate(session, scope),
         technician_utilization=await utilization(session, scope, now or datetime.now(UTC)),
         sla_attainment=sla,
         backlog=await backlog(session, scope),
-        service_score=score(sla, answers["attitude"], answers["professionalism"], answers["csat"]),
-        **shares,
-        **answers,
+        service_score=score(sla, figures["attitude"], figures["professionalism"], figures["csat"]),
+        **figures,
     )

@@ -26,7 +26,7 @@ class AttemptView(View):
 
 class NotificationView(View):
     id: int
-    case_id: str
+    case_id: str | None = Field(description="null for a message about no case: a complaint's or a review's")
     audience: str
     recipient: str = Field(description="customer, staff:<id>, group:<audience>, webhook:<id> or nobody")
     template: str = Field(description="the message template, or the event type of a webhook call")

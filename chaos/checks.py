@@ -74,12 +74,13 @@ async def read(engine: AsyncEngine) -> Recorded:
             events[case_id][kind] = count
         messages: dict[str, Counter[str]] = defaultdict(Counter)
         n = NotificationRow
-        for case_id, template, count in await conn.execute(
+        for about, template, count in await conn.execute(
             select(n.case_id, n.template, func.count())
-            .where(n.audience == Audience.CUSTOMER.value)
+            .where(n.audience == Audience.CUSTOMER.value, n.case_id.is_not(None))
             .group_by(n.case_id, n.template)
         ):
-            messages[case_id][template] = count
+            if about is not None:  # always, by the query: the type does not know
+                messages[about][template] = count
     return Recorded(cases, events, messages)
 
 

@@ -165,6 +165,9 @@ def banner(config: DevConfig, temporal_address: str, postgres, env: dict[str, st
   messages      {messages}
   tracking      {env.get("REPAIRFLOW_PUBLIC_URL", config.api_url)}/track/<token>, the link in each customer message
   metrics       {metrics_line(config, env)}
+  dashboard     {config.api_url}/dashboard, signed in with a supervisor's key
+  reviews       schedules repairflow-review-weekly and -monthly: {shown(Path(cli_path()))} schedule list \
+--address {temporal_address}
   worker, API   restarted when they exit (after 1 s, 2 s, 4 s … 30 s)
   API keys (Authorization: Bearer <key>)
 {keys}

@@ -99,6 +99,8 @@ def child_env(
         | encryption_env(environ, config)
         # the tracking links in messages point at this stack's API unless told otherwise
         | {"REPAIRFLOW_PUBLIC_URL": environ.get("REPAIRFLOW_PUBLIC_URL", config.api_url)}
+        # and the dashboard's links at this stack's Temporal UI
+        | {"REPAIRFLOW_TEMPORAL_UI_URL": environ.get("REPAIRFLOW_TEMPORAL_UI_URL", config.ui_url)}
     )
 
 

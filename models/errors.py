@@ -21,6 +21,8 @@ class ErrorKind(StrEnum):
     UNRECORDABLE = "Unrecordable"
     # an action's write kept failing for as long as the case's policy allows
     NOT_RECORDED = "NotRecorded"
+    # an action on a complaint or a follow-up that is closed already
+    CLOSED = "Closed"
 
 
 class FieldError(TypedDict):
@@ -95,6 +97,11 @@ def not_recorded(seconds: float) -> ApplicationError:
         type=ErrorKind.NOT_RECORDED,
         non_retryable=True,
     )
+
+
+def closed(what: str, status: str) -> ApplicationError:
+    """Detail: the status it was closed with."""
+    return ApplicationError(f"{what} is closed ({status})", status, type=ErrorKind.CLOSED, non_retryable=True)
 
 
 def kind_of(err: BaseException) -> ErrorKind | None:

@@ -53,6 +53,9 @@ class Template(StrEnum):
     WAITING_PARTS = "waiting_parts"
     DISPATCH_WAITING = "dispatch_waiting"
     VISIT_MISSED = "visit_missed"
+    # staff notices about no case (activities/staff_notice.py)
+    COMPLAINT_ESCALATED = "complaint_escalated"
+    REVIEW_READY = "review_ready"
 
 
 # the templates whose reader is the customer: in the customer's locale, with their tracking link

@@ -283,6 +283,8 @@ class SlaTargetRow(Base):
             "deadline",
             postgresql_where=text("met_at IS NULL AND paused_at IS NULL"),
         ),
+        # the clocks met in a period: the first response of the cases opened in it (migration 0010)
+        Index("ix_sla_targets_met", "target", "met_at"),
     )
 
 
@@ -293,7 +295,10 @@ class NotificationRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # <case_id>:<notice key>, and `>` + recipient when the notice has several recipients
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    # what the message is about: a case, or a complaint or a review report (migration 0009)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.case_id"))
+    complaint_id: Mapped[str | None] = mapped_column(ForeignKey("complaints.complaint_id"))
+    review_id: Mapped[str | None] = mapped_column(ForeignKey("review_reports.review_id"))
     audience: Mapped[str] = mapped_column(String(16))
     # customer | staff:<staff id> | group:<audience> | webhook:<subscription id> | nobody
     recipient: Mapped[str] = mapped_column(String(80), server_default="customer")
@@ -313,6 +318,7 @@ class NotificationRow(Base):
     __table_args__ = (
         Index("ix_notifications_case", "case_id", "id"),
         Index("ix_notifications_status", "status", "id"),
+        Index("ix_notifications_complaint", "complaint_id", "id"),
     )
 
 
@@ -454,3 +460,128 @@ class ApiKeyRow(Base):
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
     technician_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class ComplaintRow(Base):
+    """A customer's complaint, about a case or about the customer's service as a whole,
+    with its own two clocks: the callback and the resolution (docs/complaints.md)."""
+
+    __tablename__ = "complaints"
+    complaint_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.case_id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # open | resolved | compensated | rejected
+    owner: Mapped[str | None] = mapped_column(String(32))  # a staff id
+    opened_by: Mapped[str] = mapped_column(String(100))
+    callback_due_at: Mapped[datetime] = mapped_column(TS)
+    called_back_at: Mapped[datetime | None] = mapped_column(TS)
+    resolve_due_at: Mapped[datetime] = mapped_column(TS)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    compensation_type: Mapped[str | None] = mapped_column(String(16))
+    compensation_amount: Mapped[Decimal | None] = mapped_column(Money)
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # the digest of the request the key first came with (models/idempotency.py)
+    idempotency_body: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TS)
+    updated_at: Mapped[datetime] = mapped_column(TS)
+    closed_at: Mapped[datetime | None] = mapped_column(TS)
+    __table_args__ = (
+        CheckConstraint("case_id IS NOT NULL OR customer_id IS NOT NULL", name="ck_complaints_about"),
+        Index("ix_complaints_status_created", "status", "created_at"),
+        Index("ix_complaints_created", "created_at", "complaint_id"),
+        Index("ix_complaints_case", "case_id"),
+        Index("ix_complaints_customer", "customer_id"),
+    )
+
+
+class ComplaintEventRow(Base):
+    """A complaint's timeline: opened, called back, escalated, closed. One row per key."""
+
+    __tablename__ = "complaint_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints.complaint_id"))
+    key: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    at: Mapped[datetime] = mapped_column(TS)
+    __table_args__ = (UniqueConstraint("complaint_id", "key"),)
+
+
+class FollowUpRow(Base):
+    """An unhappy customer's callback answer, owned by someone until it is closed with an outcome."""
+
+    __tablename__ = "follow_ups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    csat: Mapped[int | None] = mapped_column(Integer)
+    nps: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(32))  # a staff id
+    deadline: Mapped[datetime] = mapped_column(TS)
+    status: Mapped[str] = mapped_column(String(16))  # open | closed
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TS)
+    closed_at: Mapped[datetime | None] = mapped_column(TS)
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    __table_args__ = (Index("ix_follow_ups_status_deadline", "status", "deadline"),)
+
+
+class ReviewReportRow(Base):
+    """A periodic (weekly, monthly) or requested review of a period: its report as JSON."""
+
+    __tablename__ = "review_reports"
+    review_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # weekly | monthly | requested
+    period_from: Mapped[datetime] = mapped_column(TS)
+    period_to: Mapped[datetime] = mapped_column(TS)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    report: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(TS)
+    __table_args__ = (Index("ix_review_reports_created", "created_at"),)
+
+
+class CaseKpiRow(Base):
+    """An ended case's KPI facts, derived when its review ends it (activities/case_kpis.py):
+    what the KPI report aggregates (docs/kpis.md)."""
+
+    __tablename__ = "case_kpis"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # closed | cancelled
+    created_at: Mapped[datetime] = mapped_column(TS)
+    closed_at: Mapped[datetime] = mapped_column(TS)
+    # the report's filters, as the case ended
+    category: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(64))
+    technician_id: Mapped[str | None] = mapped_column(String(32))
+    priority: Mapped[str | None] = mapped_column(String(4))
+    channel: Mapped[str] = mapped_column(String(16))
+    resolved_seconds: Mapped[float | None] = mapped_column(Float)  # intake to the `resolved` target met
+    mttr_seconds: Mapped[float | None] = mapped_column(Float)  # first diagnosis to last repair
+    remote_resolved: Mapped[bool] = mapped_column(Boolean)
+    first_time_fix: Mapped[bool | None] = mapped_column(Boolean)  # null: never repaired
+    reserved_parts: Mapped[bool] = mapped_column(Boolean)
+    waited_parts: Mapped[bool] = mapped_column(Boolean)
+    # the latest callback that reached the customer
+    csat: Mapped[int | None] = mapped_column(Integer)
+    nps: Mapped[int | None] = mapped_column(Integer)
+    ces: Mapped[int | None] = mapped_column(Integer)
+    attitude: Mapped[int | None] = mapped_column(Integer)
+    professionalism: Mapped[int | None] = mapped_column(Integer)
+    # each SLA target: the priority its clock ran on, and met without a breach (null: no such clock)
+    assigned_policy: Mapped[str | None] = mapped_column(String(4))
+    assigned_ok: Mapped[bool | None] = mapped_column(Boolean)
+    diagnosis_started_policy: Mapped[str | None] = mapped_column(String(4))
+    diagnosis_started_ok: Mapped[bool | None] = mapped_column(Boolean)
+    resolved_policy: Mapped[str | None] = mapped_column(String(4))
+    resolved_ok: Mapped[bool | None] = mapped_column(Boolean)
+    # when its technician took it in hand (the `assigned` target met): their hold began
+    assigned_at: Mapped[datetime | None] = mapped_column(TS)
+    __table_args__ = (Index("ix_case_kpis_closed", "closed_at"),)

@@ -2,13 +2,13 @@
 client: text format, histograms and the parser the tests read it back with).
 
 Labels hold route templates, stages, channels and statuses only: never a case id, a
-tracking token or anything of a customer's. A complaint backlog gauge is left for when
-complaints exist.
+tracking token or anything of a customer's. The backlog gauges (open complaints, open
+follow-ups) are read from the database when the API is scraped (api/backlog.py).
 
 Facts recorded in a database transaction are counted once it commits (`on_commit`): an
 attempt that rolls back and is retried counts once, not twice."""
 
-from prometheus_client import Counter, Histogram, disable_created_metrics
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.metrics import MetricWrapperBase
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,10 @@ ESCALATIONS = Counter("repairflow_escalations", "SLA escalation rungs reached", 
 NOTIFICATIONS = Counter(
     "repairflow_notifications", "Outbox rows that reached a final status (sent, logged, failed)", ["status"]
 )
+
+# the API process, read at scrape time
+COMPLAINTS_OPEN = Gauge("repairflow_complaints_open", "Open complaints, by severity", ["severity"])
+FOLLOW_UPS_OPEN = Gauge("repairflow_follow_ups_open", "Open follow-ups of unhappy customers", ["overdue"])
 
 _PENDING = "repairflow.metrics"
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import commands
-from api.auth import Caller, Principal, forbidden, require
+from api.auth import Caller, Principal, approve_compensation, require
 from api.deps import Db, Services, Svc
 from api.errors import ApiError, business, invalid, not_found, responses, temporal_unavailable
 from api.links import to_case
@@ -90,11 +90,7 @@ async def _check_repair(session: AsyncSession, body: Repair, ctx: Context) -> No
 
 
 async def _check_handover(session: AsyncSession, body: HandoverRequest, ctx: Context) -> None:
-    """Compensation above the configured amount needs a supervisor: their recording it is
-    the approval."""
-    limit = ctx.settings.compensation_approval_above
-    if body.compensation and body.compensation.amount > limit and ctx.principal.role is not Role.SUPERVISOR:
-        raise forbidden(f"compensation above {limit} needs a supervisor's approval: a supervisor records it")
+    approve_compensation(body.compensation, ctx.principal, ctx.settings)
 
 
 async def _check_assignment(session: AsyncSession, body: Assignment | Reassignment, ctx: Context) -> None:

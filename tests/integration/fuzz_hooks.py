@@ -190,6 +190,42 @@ def _period(query: dict) -> None:
         query["to"] = (start + timedelta(days=30)).isoformat()
 
 
+def _ended_period(body: dict) -> None:
+    """A period a review takes: a week that has ended, from the `from` drawn when it is one."""
+    try:
+        start = datetime.fromisoformat(str(body["from"]))
+    except (KeyError, ValueError):
+        return
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    latest = datetime.now(UTC) - timedelta(days=8)
+    if start > latest:
+        start = latest
+    body["from"], body["to"] = start.isoformat(), (start + timedelta(days=7)).isoformat()
+
+
+def _complaint(case: Any, path: str, body: dict) -> bool:
+    """A complaint about a case that exists (a phone number would have to be a customer's);
+    an owner who is an active staff contact, or a plainly invalid one when there is none."""
+    if path == "/api/v1/complaints":
+        listed = _get(case, "/api/v1/cases", limit="50") or {"items": []}
+        ids = [c["case_id"] for c in listed["items"]]
+        if ids:
+            body["case_id"] = _pick(ids, body.get("case_id") or body.get("description"))
+            body.pop("customer_phone", None)
+        _fresh_key(case, "complaint")
+        return True
+    if path.endswith("/owner"):
+        staff = [s["staff_id"] for s in (_get(case, "/api/v1/staff") or {"items": []})["items"] if s["active"]]
+        if not staff:
+            body["owner"] = ""  # nobody to own it: no valid request exists
+            return False
+        body["owner"] = _pick(staff, body.get("owner"))
+    if "complaint_id" in (case.path_parameters or {}):
+        _fresh_key(case, case.path_parameters["complaint_id"])
+    return True
+
+
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     meta = case.meta
@@ -204,6 +240,14 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         _period(case.query or {})
         return
     if not isinstance(case.body, dict):
+        return
+    if path == "/api/v1/reviews":
+        _ended_period(case.body)
+        return
+    if path.startswith(("/api/v1/complaints", "/api/v1/follow-ups")):
+        valid = _complaint(case, path, case.body)
+        if valid and not case.meta.generation.mode.is_positive:
+            raise AssertionError(f"the hooks made a valid request invalid: {case.operation.label} {case.body}")
         return
     if case.operation.method.upper() != "POST" or not path.startswith("/api/v1/cases"):
         return

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from activities.case_kpis import write_case_kpis
 from models.tables import ApiKeyRow, CaseRow, SlaTargetRow, TechnicianRow, TimelineEventRow
 from tests.integration.cases import AGENT, SUPERVISOR, TECH, Cases, intake_body
 from tests.integration.running import eventually
@@ -183,6 +184,20 @@ async def drive(world: World, sessions) -> None:
             .where(SlaTargetRow.case_id == ids["B"], SlaTargetRow.target == "resolved")
             .values(breached_at=at(50))
         )
+        # the closed cases' KPI facts, derived again from the pinned records as their review did
+        await write_case_kpis(session, list(ids.values()))
+    # two complaints about B, one about A, one about F (closed before the period)
+    for name in ("B", "B", "A", "F"):
+        await complain(world, ids[name])
+
+
+async def complain(world: World, cid: str) -> None:
+    made = await world.cases.http.post(
+        "/api/v1/complaints",
+        json={"case_id": cid, "channel": "phone", "severity": "medium", "description": "the repair took too long"},
+        headers=AGENT,
+    )
+    assert made.status_code in (200, 201, 202), made.text
 
 
 async def pin(sessions, cid: str, created: float, closed: float | None, met: dict, events: dict) -> None:
@@ -270,16 +285,13 @@ async def test_the_survey_of_the_customers_reached(world):
     assert report["csat"]["distribution"] == {"1": 0, "2": 0, "3": 1, "4": 2, "5": 1}
 
 
-async def test_complaints_are_not_recorded_yet(world):
+async def test_the_complaint_rate_is_complaints_about_the_closed_cases_per_case(world):
     report = await kpis(world, region=world.region)
-    assert report["complaint_rate"] | {"definition": None} == {
-        "definition": None,
-        "basis": "closed",
-        "unit": "share",
-        "n": 0,
-        "value": None,
-        "note": "not recorded yet",
-    }
+    # B twice and A once, of A, B, C, D; F's complaint is about a case closed before the period
+    assert values(report, "complaint_rate") == {"complaint_rate": (4, 0.75)}
+    assert report["complaint_rate"]["unit"] == "complaints per case"
+    tv = await kpis(world, region=world.region, category="tv")
+    assert values(tv, "complaint_rate") == {"complaint_rate": (1, 0.0)}
 
 
 async def test_utilization_is_held_case_hours_over_capacity_hours(world):

@@ -30,7 +30,24 @@ PARAMS = {
     Template.SLA_RAISE: {"target": "diagnosis_started", "deadline": "2026-12-31T15:00:00+00:00"},
     Template.QC_REWORK_LIMIT: {"qc_failures": 3},
     Template.FOLLOW_UP: {"csat": 2, "nps": 0, "comments": "上门太晚\n态度一般"},
+    Template.COMPLAINT_ESCALATED: {
+        "complaint_id": "CP-20261231-7KQ2MX",
+        "rung": "breach",
+        "clock": "callback",
+        "deadline": "2026-12-31T15:00:00+00:00",
+        "severity": "critical",
+        "owner": "S-LINA",
+    },
+    Template.REVIEW_READY: {
+        "review_id": "weekly-2026-W53",
+        "kind": "weekly",
+        "period": "2026-12-28 – 2027-01-03",
+        "score": "7/9",
+        "missed": ["first-time fix rate", "CSAT"],
+    },
 }
+# a review is about no case: its own id is what its message names
+NOT_ABOUT_A_CASE = {Template.REVIEW_READY}
 
 
 def quote(in_warranty: bool = False, expires_at: datetime | None = None) -> QuoteText:
@@ -110,9 +127,10 @@ def looks_clean(text: str) -> bool:
 @each()
 def test_renders_with_every_field(template, locale):
     rendered = render(template, locale, full(template))
-    assert "RC-20261231-7KQ2MX" in rendered.subject
+    about = "weekly-2026-W53" if template in NOT_ABOUT_A_CASE else "RC-20261231-7KQ2MX"
+    assert about in rendered.subject
     assert "\n" not in rendered.subject and "\n" not in rendered.short
-    assert "RC-20261231-7KQ2MX" in rendered.body and "RC-20261231-7KQ2MX" in rendered.short
+    assert about in rendered.body and about in rendered.short
     assert looks_clean(rendered.subject) and looks_clean(rendered.body) and looks_clean(rendered.short)
 
 
@@ -120,8 +138,9 @@ def test_renders_with_every_field(template, locale):
 @each()
 def test_renders_with_only_the_case_and_category(template, locale):
     rendered = render(template, locale, minimal())
-    assert "RC-20261231-7KQ2MX" in rendered.subject
-    assert "RC-20261231-7KQ2MX" in rendered.body and "RC-20261231-7KQ2MX" in rendered.short
+    if template not in NOT_ABOUT_A_CASE:
+        assert "RC-20261231-7KQ2MX" in rendered.subject
+        assert "RC-20261231-7KQ2MX" in rendered.body and "RC-20261231-7KQ2MX" in rendered.short
     assert "\n" not in rendered.subject and "\n" not in rendered.short
     assert looks_clean(rendered.subject) and looks_clean(rendered.body) and looks_clean(rendered.short)
     # no link, so no sentence that announces one
@@ -147,7 +166,8 @@ def test_staff_messages_carry_neither_the_customer_nor_their_link(template, loca
     # the link is the customer's key to the case: whoever holds it can answer the quote
     assert URL not in text and TRACK[locale] not in text
     assert "欧阳建国" not in text
-    assert "P2" in rendered.body
+    if template not in NOT_ABOUT_A_CASE:
+        assert "P2" in rendered.body
 
 
 @by_locale
@@ -155,7 +175,8 @@ def test_staff_messages_carry_neither_the_customer_nor_their_link(template, loca
 def test_the_sms_fits_one_message_without_the_link(template, locale):
     short = render(template, locale, full(template, tracking_url=None)).short
     assert len(short) <= SMS_LIMIT[locale], short
-    assert "\n" not in short and "RC-20261231-7KQ2MX" in short
+    assert "\n" not in short
+    assert ("weekly-2026-W53" if template in NOT_ABOUT_A_CASE else "RC-20261231-7KQ2MX") in short
 
 
 @by_locale
@@ -485,3 +506,33 @@ def test_the_rendered_message_is_immutable():
     rendered = render(Template.ACCEPTED, "en", minimal())
     with pytest.raises(AttributeError):
         rendered.body = "changed"
+
+
+@pytest.mark.parametrize(
+    "locale, subject, body",
+    [
+        (
+            "en",
+            "Complaint CP-20261231-7KQ2MX breach (case RC-20261231-7KQ2MX)",
+            "Complaint CP-20261231-7KQ2MX (critical) is overdue for the callback, due 31 Dec 23:00.",
+        ),
+        (
+            "zh-CN",
+            "投诉升级 CP-20261231-7KQ2MX（工单 RC-20261231-7KQ2MX）",
+            "投诉 CP-20261231-7KQ2MX（紧急）已超过回电时限（截止 12月31日 23:00）。",
+        ),
+    ],
+)
+def test_a_complaint_escalation_names_the_complaint_its_clock_and_owner(locale, subject, body):
+    rendered = render(Template.COMPLAINT_ESCALATED, locale, full(Template.COMPLAINT_ESCALATED))
+    assert rendered.subject == subject
+    assert rendered.body.splitlines()[0] == body
+    assert "S-LINA" in rendered.body
+
+
+@by_locale
+def test_a_review_lists_the_targets_it_missed(locale):
+    rendered = render(Template.REVIEW_READY, locale, full(Template.REVIEW_READY))
+    assert "weekly-2026-W53" in rendered.subject
+    assert "first-time fix rate" in rendered.body and "CSAT" in rendered.body
+    assert "7/9" in rendered.short

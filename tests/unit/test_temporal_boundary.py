@@ -43,6 +43,13 @@ REGISTERED = {
     "parts_ready",
     # automatic dispatch
     "auto_assign",
+    # the Complaint workflow's
+    "record_complaint",
+    "record_complaint_event",
+    "notify_complaint",
+    # the PeriodicReview workflow's
+    "compile_review",
+    "notify_review",
 }
 ACTIVITY_CALLS = {
     "execute_activity",
