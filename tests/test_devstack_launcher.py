@@ -85,7 +85,14 @@ def test_children_get_the_dev_key_and_token_unless_the_environment_sets_them(mon
         "REPAIRFLOW_CODEC_UI_TOKEN": DEV_CODEC_UI_TOKEN,
         "REPAIRFLOW_CODEC_CORS_ORIGINS": '["http://127.0.0.1:8233", "http://localhost:8233"]',
         "REPAIRFLOW_PUBLIC_URL": "http://127.0.0.1:8000",
+        "REPAIRFLOW_TEMPORAL_UI_URL": "http://127.0.0.1:8233",
     }
+    assert (
+        child_env({"REPAIRFLOW_TEMPORAL_UI_URL": "https://ui.example.cn"}, config, "db", "t")[
+            "REPAIRFLOW_TEMPORAL_UI_URL"
+        ]
+        == "https://ui.example.cn"
+    )
     for name, value in env.items():  # what the worker and the API read
         monkeypatch.setenv(name, value)
     settings = Settings()
