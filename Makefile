@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench bench-search bench-kpis worker api histories clean
+.PHONY: dev test lint format bench bench-search bench-kpis bench-intake worker api histories clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench-search: $(STAMP)  # case search on 200 000 synthetic cases, with its index
 
 bench-kpis: $(STAMP)  # the KPI report on 100 000 closed cases, with its indexes and without: CASES=<n>
 	$(BIN)/python -m bench.kpis --cases $${CASES:-100000}
+
+bench-intake: $(STAMP)  # intakes and whole cases a second, REST API against the Temporal client: RUN_SECONDS= CASES= ROUNDS=
+	$(BIN)/python -m bench.intake --seconds $${RUN_SECONDS:-20} --cases $${CASES:-40} --rounds $${ROUNDS:-1}
 
 .PHONY: chaos
 chaos: $(STAMP)  # cases driven while workers are killed and the servers restarted: see chaos/__init__.py

@@ -50,7 +50,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -148,8 +148,9 @@ def rungs_of(row: SlaTargetRow) -> dict[RungKey, datetime]:
 
 
 async def expected_rungs(engine: AsyncEngine, case_ids: list[str]) -> dict[RungKey, datetime]:
-    async with engine.connect() as conn:
-        rows = await conn.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id.in_(case_ids)))
+    # an ORM session: a Core connection's scalars() would give the first column, not the row
+    async with AsyncSession(engine) as session:
+        rows = await session.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id.in_(case_ids)))
         return {key: due for row in rows for key, due in rungs_of(row).items()}
 
 

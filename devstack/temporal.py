@@ -89,6 +89,12 @@ def command(
         # fire due timers within 100 ms instead of up to 1 s late (short demo / test SLAs)
         "--dynamic-config-value",
         'history.timerProcessorMaxTimeShift="100ms"',
+        # SQLite's write-ahead log: with its default rollback journal, every write of the one
+        # connection waits on the journal, and a burst of timers queues up for seconds
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
     ]
     args += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
     if ui_port and ui_codec_endpoint:

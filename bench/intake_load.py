@@ -1,0 +1,125 @@
+"""Runs one operation over and over at a fixed concurrency, for a time or a count, and
+what came of it: how many finished and failed, the rate, the seconds each took, and the
+CPU each process of the stack spent meanwhile."""
+
+import asyncio
+import contextlib
+import math
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bench.sla_timers import percentile
+
+Op = Callable[[int], Awaitable[object]]  # the n-th operation of a run
+Meter = Callable[[], float]  # CPU seconds a process has spent so far
+
+
+@dataclass
+class Run:
+    label: str
+    unit: str  # what one operation is: "intake", "case"
+    concurrency: int
+    done: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    took: list[float] = field(default_factory=list)  # seconds of each operation that finished, sorted
+    first_error: str | None = None
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process during the run
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.seconds if self.seconds else math.nan
+
+    def quantile(self, p: float) -> float:
+        return percentile(self.took, p)
+
+    def merged(self, other: "Run") -> "Run":
+        """This run and a later round of the same operation, as one run."""
+        return Run(
+            self.label,
+            self.unit,
+            self.concurrency,
+            self.done + other.done,
+            self.failed + other.failed,
+            self.seconds + other.seconds,
+            sorted(self.took + other.took),
+            self.first_error or other.first_error,
+            {name: spent + other.cpu.get(name, math.nan) for name, spent in self.cpu.items()},
+        )
+
+    def summary(self) -> dict:
+        """For the JSON file: the figures without every operation's time."""
+        figures = {k: v for k, v in asdict(self).items() if k != "took"}
+        return figures | {"rate": self.rate, "p50": self.quantile(50), "p99": self.quantile(99)}
+
+
+def _stat(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (field 3 on)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and of all its descendants so far, those
+    that ended included (a PostgreSQL backend is a child of the postmaster); Linux /proc,
+    NaN elsewhere."""
+    try:
+        own = _stat(pid)
+    except OSError:
+        return math.nan
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                children.setdefault(int(_stat(entry.name)[1]), []).append(int(entry.name))
+    ticks, todo = sum(int(f) for f in own[11:15]), children.get(pid, [])  # utime stime cutime cstime
+    while todo:
+        child = todo.pop()
+        with contextlib.suppress(OSError):
+            ticks += sum(int(f) for f in _stat(child)[11:15])
+        todo += children.get(child, [])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """This process alone: the stack's processes are its children."""
+    times = os.times()
+    return times.user + times.system
+
+
+async def drive(
+    run: Run, op: Op, *, seconds: float | None, count: int | None, meters: Mapping[str, Meter], warm: int = 0
+) -> Run:
+    """Runs `op` from `run.concurrency` tasks until `seconds` have passed or `count`
+    operations have started; the rate counts the operations in flight at the deadline
+    until they finish. `warm` operations before, not counted, ready the caches and
+    connections. A failed operation is counted and the run goes on. `meters`: the CPU
+    of each process, read before and after."""
+    for n in range(0, warm, run.concurrency):
+        await asyncio.gather(*(op(-1 - i) for i in range(n, min(warm, n + run.concurrency))))
+    next_n = 0
+    started = time.monotonic()
+    deadline = started + seconds if seconds else math.inf
+
+    async def loop() -> None:
+        nonlocal next_n
+        while (count is None or next_n < count) and time.monotonic() < deadline:
+            n, next_n = next_n, next_n + 1
+            began = time.monotonic()
+            try:
+                await op(n)
+            except Exception as err:
+                run.failed += 1
+                run.first_error = run.first_error or f"{type(err).__name__}: {err}"[:500]
+                continue
+            run.took.append(time.monotonic() - began)
+            run.done += 1
+
+    before = {name: meter() for name, meter in meters.items()}
+    await asyncio.gather(*(loop() for _ in range(run.concurrency)))
+    run.seconds = time.monotonic() - started
+    run.cpu = {name: meter() - before[name] for name, meter in meters.items()}
+    run.took.sort()
+    return run
