@@ -127,8 +127,12 @@ class DeliveryActivities(ActivityBase):
 
     async def _note_error(self, notification_id: int, error: str) -> None:
         async with self.sessions.begin() as session:
+            # only while pending: a try still running when the delivery gave up must not
+            # overwrite the verdict
             await session.execute(
-                update(NotificationRow).where(NotificationRow.id == notification_id).values(error=error)
+                update(NotificationRow)
+                .where(NotificationRow.id == notification_id, NotificationRow.status == "pending")
+                .values(error=error)
             )
 
     async def _finish(self, notification_id: int, status: str, channel: str | None, error: str | None) -> None:
