@@ -5,43 +5,21 @@ tiles and the at-risk board. Screenshots go to tests/artifacts/; with
 UPDATE_DOCS_SCREENSHOTS=1 the desktop one is also copied to docs/img/dashboard.png for the
 README. Without /usr/bin/chromium these tests fail: CI installs it (`apt-get install chromium`)."""
 
-import asyncio
-import os
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, ViewportSize, async_playwright
+from playwright.async_api import Browser, Page, ViewportSize
 
+from tests.integration.chromium import chromium, fits_the_screen, keep_for_docs, shoot
 from tests.integration.dashboard_data import SUPERVISOR_KEY, TECH_KEY, closed_remotely, opened_this_week, overdue
-from tests.integration.running import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORTS = {"desktop": ViewportSize(width=1280, height=900), "phone": ViewportSize(width=390, height=844)}
-ARTIFACTS = ROOT / "tests" / "artifacts"
-DOCS_SCREENSHOT = ROOT / "docs" / "img" / "dashboard.png"
 
 
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    if not await asyncio.to_thread(CHROMIUM.exists):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    await asyncio.to_thread(ARTIFACTS.mkdir, parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    async with chromium() as launched:
         yield launched
-        await launched.close()
 
 
 @pytest.fixture(params=["desktop", "phone"])
@@ -50,16 +28,6 @@ async def screen(browser: Browser, request: pytest.FixtureRequest) -> AsyncItera
     context = await browser.new_context(viewport=VIEWPORTS[request.param], java_script_enabled=False)
     yield await context.new_page()
     await context.close()
-
-
-async def shoot(page: Page, name: str) -> Path:
-    path = ARTIFACTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-async def fits_the_screen(page: Page) -> bool:
-    return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 async def sign_in(page: Page, api_url: str, key: str = SUPERVISOR_KEY) -> None:
@@ -102,9 +70,8 @@ async def test_a_supervisor_signs_in_and_sees_the_live_figures(screen, api_url, 
     assert await row.get_attribute("class") == "overdue"
     assert await fits_the_screen(page)
     shot = await shoot(page, f"dashboard-{viewport}")
-    if viewport == "desktop" and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
-        await asyncio.to_thread(DOCS_SCREENSHOT.parent.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(shutil.copyfile, shot, DOCS_SCREENSHOT)
+    if viewport == "desktop":
+        await keep_for_docs(shot, "dashboard.png")
 
     await page.get_by_role("button", name="Sign out").click()
     await page.wait_for_url(f"{api_url}/dashboard/login?bye=1")

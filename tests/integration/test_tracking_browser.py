@@ -5,46 +5,24 @@ to tests/artifacts/; with UPDATE_DOCS_SCREENSHOTS=1 the English quote page is al
 docs/img/tracking-quote.png for the README. Without /usr/bin/chromium these tests fail: CI
 installs it (`apt-get install chromium`)."""
 
-import asyncio
-import os
-import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, ViewportSize, async_playwright
+from playwright.async_api import Browser, Page, ViewportSize
 
 from api.track_texts import STAGES, WORDS
 from models.stages import Stage
-from tests.integration.running import ROOT
+from tests.integration.chromium import chromium, fits_the_screen, keep_for_docs, shoot
 from tests.integration.tracking_cases import PUMP, at_quote, token_of
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = ViewportSize(width=390, height=844)
 NARROW = ViewportSize(width=360, height=740)  # the narrowest phones still sold
-ARTIFACTS = ROOT / "tests" / "artifacts"
-DOCS_SCREENSHOT = ROOT / "docs" / "img" / "tracking-quote.png"
 
 
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    if not await asyncio.to_thread(CHROMIUM.exists):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    await asyncio.to_thread(ARTIFACTS.mkdir, parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    async with chromium() as launched:
         yield launched
-        await launched.close()
 
 
 @pytest.fixture
@@ -53,16 +31,6 @@ async def phone(browser: Browser) -> AsyncIterator[Page]:
     context = await browser.new_context(viewport=PHONE, java_script_enabled=False, device_scale_factor=2)
     yield await context.new_page()
     await context.close()
-
-
-async def shoot(page: Page, name: str) -> Path:
-    path = ARTIFACTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-async def fits_the_screen(page: Page) -> bool:
-    return await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
@@ -75,9 +43,8 @@ async def test_a_customer_approves_the_quote_and_answers_the_survey_on_a_phone(p
     assert await phone.locator("#stage").inner_text() == stages[Stage.QUOTE_APPROVAL]
     assert await fits_the_screen(phone)
     quote = await shoot(phone, f"tracking-quote-{locale}")
-    if locale == "en" and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
-        await asyncio.to_thread(DOCS_SCREENSHOT.parent.mkdir, parents=True, exist_ok=True)
-        await asyncio.to_thread(shutil.copyfile, quote, DOCS_SCREENSHOT)
+    if locale == "en":
+        await keep_for_docs(quote, "tracking-quote.png")
 
     await phone.set_viewport_size(NARROW)
     assert await fits_the_screen(phone)
