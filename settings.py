@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "repair-cases"
+    # workflows a worker keeps in memory between their tasks; one evicted is replayed from its
+    # history when it next wakes. Bounds the worker's memory, whatever the open cases (docs/performance.md)
+    worker_cached_workflows: int = Field(default=500, ge=0)
     # seconds an API call waits for the case workflow's answer before a 503
     answer_timeout: float = 30.0
 

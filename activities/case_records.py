@@ -7,7 +7,9 @@ from temporalio import activity
 from activities.base import ActivityBase
 from activities.events import refresh_escalation
 from activities.follow_ups import open_follow_up
+from activities.notify import queue_notice
 from activities.stock import consume
+from activities.webhooks import PENDING
 from models import errors
 from models.events import EscalationKind
 from models.payloads import (
@@ -207,6 +209,10 @@ class CaseRecordActivities(ActivityBase):
     async def record_escalation(self, given: EscalationInput) -> None:
         event, escalation = given.event, given.escalation
         async with self.recording(event) as (session, fresh):
+            if given.notice is not None:
+                # the rung's message in the rung's transaction; on a retry it adds no row, but
+                # gives the rows still pending, whose deliveries may not have started
+                session.info.setdefault(PENDING, []).extend(await queue_notice(session, given.notice, self.settings))
             if not fresh:
                 return
             session.add(

@@ -5,6 +5,7 @@ the delivery retries for hours (workflows/delivery.py)."""
 
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
 from activities.base import ActivityBase
@@ -15,42 +16,48 @@ from activities.outbox import first_status, pending_rows, queue_row
 from activities.recipients import dedupe_key, recipients
 from messages import render
 from models.payloads import DeliveryStatus, Notice
+from settings import Settings
 
 log = logging.getLogger("repairflow.notify")
+
+
+async def queue_notice(session: AsyncSession, notice: Notice, settings: Settings) -> list[int]:
+    """Writes the notice's outbox rows in `session`, once per recipient (a retry adds none);
+    returns the ids of those still to deliver, none when no channel is configured."""
+    status = first_status(settings)
+    facts = await case_facts(session, notice.case_id, warranty_days=settings.repaired_part_warranty_days)
+    locale = str(notice.params.get("locale") or (facts.locale if facts else "zh-CN"))
+    keys = []
+    for recipient in await recipients(session, notice.case_id, notice.audience, locale, settings):
+        rendered = render(notice.template, recipient.locale, message_context(notice, facts, recipient, settings))
+        keys.append(key := dedupe_key(notice.key, recipient))
+        await queue_row(
+            session,
+            key=key,
+            recipient=recipient,
+            audience=notice.audience,
+            template=notice.template,
+            rendered=rendered,
+            status=status,
+            at=notice.at,
+            case_id=notice.case_id,
+        )
+    if status == "logged":
+        # the text may name the customer: it stays in the outbox, out of the logs
+        log.info("[%s → %s] %s recorded; no channel configured", notice.case_id, notice.audience, notice.template)
+        return []
+    return await pending_rows(session, notice.key, keys, notice.case_id)
 
 
 class NotifyActivities(ActivityBase):
     @activity.defn(name="notify")
     async def notify(self, notice: Notice) -> DeliveryStatus:
-        settings = self.settings
-        status = first_status(settings)
         async with self.sessions.begin() as session:
-            facts = await case_facts(session, notice.case_id, warranty_days=settings.repaired_part_warranty_days)
-            locale = str(notice.params.get("locale") or (facts.locale if facts else "zh-CN"))
-            keys = []
-            for recipient in await recipients(session, notice.case_id, notice.audience, locale, settings):
-                rendered = render(
-                    notice.template, recipient.locale, message_context(notice, facts, recipient, settings)
-                )
-                keys.append(key := dedupe_key(notice.key, recipient))
-                await queue_row(
-                    session,
-                    key=key,
-                    recipient=recipient,
-                    audience=notice.audience,
-                    template=notice.template,
-                    rendered=rendered,
-                    status=status,
-                    at=notice.at,
-                    case_id=notice.case_id,
-                )
-            pending = await pending_rows(session, notice.key, keys, notice.case_id)
-        if status == "logged":
-            # the text may name the customer: it stays in the outbox, out of the logs
-            log.info("[%s → %s] %s recorded; no channel configured", notice.case_id, notice.audience, notice.template)
+            pending = await queue_notice(session, notice, self.settings)
+        if first_status(self.settings) == "logged":
             return "logged"
         # after the commit, so a delivery always finds its row; a retry starts none twice
-        await start_deliveries(activity.client(), settings, pending)
+        await start_deliveries(activity.client(), self.settings, pending)
         # handed on to its deliveries; a new word here would not decode on workers of the
         # release before, which may replay this case during a rolling upgrade
         return "sent"

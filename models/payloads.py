@@ -5,7 +5,7 @@ older shapes."""
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -250,6 +250,9 @@ class EscalationInput(BaseModel):
 
     event: CaseEvent
     escalation: Escalation
+    # the rung's message, queued in the same transaction; left out when there is none, so
+    # workers of the release before read the payloads of cases that do not use it
+    notice: Annotated[Notice | None, Field(exclude_if=lambda v: v is None)] = None
 
 
 class ReviewInput(BaseModel):

@@ -43,6 +43,12 @@ NOTIFY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1), maximum_attempts=DELIVERY_ATTEMPTS
 )
 NOTIFY_TIMEOUT = timedelta(minutes=1)
+# Cases begun from this marker on run the system's own writes (intake, triage, timers, SLA
+# rungs, review) and their notices as local activities: in the workflow task that asks for
+# them, with no activity task through the server and no workflow task for each result. They
+# are short database writes (a notice also starts its deliveries), and the server's round
+# trips were most of an intake's and an escalation's cost.
+LOCAL_PATCH = "local-writes"
 
 
 class CaseWorkflowBase:
@@ -67,6 +73,8 @@ class CaseWorkflowBase:
     _in_action: bool
     # activities that succeeded: an action that wrote nothing can give its keys back
     _writes: int
+    # writes and notices run as local activities (see LOCAL_PATCH); False for older cases
+    _local: bool
 
     def _init_base(self, start: CaseStart) -> None:
         self._start = start
@@ -82,6 +90,7 @@ class CaseWorkflowBase:
         self._idempotency = {}
         self._in_action = False
         self._writes = 0
+        self._local = False
 
     @property
     def policy(self) -> CasePolicy:
@@ -122,8 +131,12 @@ class CaseWorkflowBase:
         answers not_recorded; the system's own writes (triage, timers, ladders, review)
         carry no input of anyone's and retry until the database takes them."""
         within = self.policy.action_retry_seconds if self._in_action else None
+        # a person's write stays a scheduled activity: its bounded time (schedule-to-close) holds
+        # across retries there, and the case is not held while it fails
+        local = self._local and not within
+        execute = workflow.execute_local_activity_method if local else workflow.execute_activity_method
         try:
-            result = await workflow.execute_activity_method(
+            result = await execute(
                 activity,
                 given,
                 start_to_close_timeout=STEP_TIMEOUT,
@@ -176,11 +189,12 @@ class CaseWorkflowBase:
             ),
         )
 
-    def _notify(self, audience: Audience, template: Template, key: str | None = None, **params: Any) -> None:
+    def _notice(self, audience: Audience, template: Template, key: str | None = None, **params: Any) -> Notice:
+        """The next message of `template` (`key`, default the template) to `audience`."""
         s, intake = self._state, self._start.intake
         name = key or template.value
         self._keys[f"notice:{name}"] += 1
-        notice = Notice(
+        return Notice(
             case_id=s.case_id,
             key=f"{s.case_id}:{name}-{self._keys[f'notice:{name}']}",
             audience=audience,
@@ -194,9 +208,14 @@ class CaseWorkflowBase:
                 **params,
             },
         )
+
+    def _notify(self, audience: Audience, template: Template, key: str | None = None, **params: Any) -> None:
+        notice = self._notice(audience, template, key, **params)
         # messages go out beside the case, so a slow channel never holds up an action
+        # an action's answer waits for its workflow task: a notice there stays a scheduled activity
+        local = self._local and not self._in_action
         self._notices.append(
-            workflow.start_activity_method(
+            (workflow.start_local_activity_method if local else workflow.start_activity_method)(
                 NotifyActivities.notify,
                 notice,
                 start_to_close_timeout=NOTIFY_TIMEOUT,

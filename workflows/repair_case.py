@@ -7,6 +7,7 @@ import asyncio
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
+from workflows.case_base import LOCAL_PATCH
 from workflows.pre_ladder import PreLadderSla
 from workflows.repair_work import RepairWork
 
@@ -59,6 +60,7 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
     @workflow.run
     async def run(self, start: CaseStart) -> CaseState:
         self._ladder = workflow.patched(LADDER_PATCH)
+        self._local = workflow.patched(LOCAL_PATCH)
         async with self._lock:
             if not await self._intake():
                 await workflow.wait_condition(workflow.all_handlers_finished)

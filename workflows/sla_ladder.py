@@ -72,25 +72,27 @@ class SlaLadder(CaseWorkflowBase):
             EVENT[rung], SYSTEM, data=detail, fields=CaseFields(priority=priority if priority != s.priority else None)
         )
         escalation = Escalation(kind=ESCALATION[rung], level=level, target=target, detail=detail)
+        # before anyone is assigned, the case's assignee is the dispatch desk
+        audience = AUDIENCE[rung] if rung is not Rung.WARN or s.technician_id else Audience.DISPATCHER
+        told: dict[str, Any] = {
+            "key": f"sla_{rung}-{target}-{sla.armed}",
+            "target": target,
+            "deadline": sla.deadline.isoformat(),
+            "technician_id": s.technician_id,
+        }
+        # with local writes the rung's message is queued in the rung's own transaction
+        notice = self._notice(audience, NOTICE[rung], priority=priority, **told) if self._local else None
         await self._run(
             CaseRecordActivities.record_escalation,
-            EscalationInput(event=event, escalation=escalation),
+            EscalationInput(event=event, escalation=escalation, notice=notice),
             summary=f"SLA {rung} on {target}: level {level}",
         )
         sla.level = level
         if rung is Rung.BREACH:
             sla.breached_at = event.at
         s.priority = priority
-        # before anyone is assigned, the case's assignee is the dispatch desk
-        audience = AUDIENCE[rung] if rung is not Rung.WARN or s.technician_id else Audience.DISPATCHER
-        self._notify(
-            audience,
-            NOTICE[rung],
-            key=f"sla_{rung}-{target}-{sla.armed}",
-            target=target,
-            deadline=sla.deadline.isoformat(),
-            technician_id=s.technician_id,
-        )
+        if notice is None:
+            self._notify(audience, NOTICE[rung], **told)
         self._publish()
 
     async def _change_clock(self, target: str, kind: str, actor: Actor, **change: Any) -> None:

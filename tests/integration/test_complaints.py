@@ -19,6 +19,7 @@ from tests.integration.cases import AGENT, SUPERVISOR, TECH
 from tests.integration.running import eventually
 from tests.integration.test_sla_ladder import skip_to
 from tests.integration.workflow_histories import COMPLAINT_HISTORIES, keep_history
+from worker import WORKFLOW_RUNNER
 from workflows import ComplaintWorkflow
 
 PHONE = "13800138000"  # the customer of tests.integration.cases.intake_body
@@ -264,7 +265,9 @@ async def test_past_its_last_rung_a_complaint_waits_open_to_be_closed(ts_http, t
 )
 async def test_a_committed_complaint_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
-    replayer = Replayer(workflows=[ComplaintWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[ComplaintWorkflow], data_converter=pydantic_data_converter, workflow_runner=WORKFLOW_RUNNER
+    )
     await replayer.replay_workflow(history)
 
 

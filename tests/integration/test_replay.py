@@ -14,6 +14,7 @@ from temporalio.workflow import NondeterminismError
 
 from models.messages import Audience, Template
 from models.payloads import CaseStart, CaseState
+from worker import WORKFLOW_RUNNER
 from workflows import RepairCaseWorkflow
 
 ROOT = Path(__file__).parent.parent / "histories"
@@ -59,7 +60,9 @@ def test_every_path_has_a_committed_history():
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 async def test_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
-    replayer = Replayer(workflows=[RepairCaseWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[RepairCaseWorkflow], data_converter=pydantic_data_converter, workflow_runner=WORKFLOW_RUNNER
+    )
     await replayer.replay_workflow(history)
 
 
@@ -87,7 +90,7 @@ class Reordered(RepairCaseWorkflow):
 async def test_a_reordered_workflow_fails_the_replay(path: Path):
     """The negative control: the replay test can fail, and fails on a reordering."""
     history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
-    replayer = Replayer(workflows=[Reordered], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[Reordered], data_converter=pydantic_data_converter, workflow_runner=WORKFLOW_RUNNER)
     with pytest.raises(NondeterminismError):
         await replayer.replay_workflow(history)
 
@@ -100,6 +103,8 @@ async def test_a_case_of_the_unreleased_ladder_before_84a2ecc_does_not_replay():
     the released behaviour stays. This pins the finding, so a future 'fix' shows here."""
     path = ROOT.parent / "legacy" / "pre_84a2ecc_extension_after_the_top_rung.json"
     history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
-    replayer = Replayer(workflows=[RepairCaseWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[RepairCaseWorkflow], data_converter=pydantic_data_converter, workflow_runner=WORKFLOW_RUNNER
+    )
     with pytest.raises(NondeterminismError, match="Timer machine"):
         await replayer.replay_workflow(history)

@@ -15,6 +15,7 @@ from models.tables import ReviewReportRow
 from schedules import REVIEW_SCHEDULES, ensure_review_schedules
 from tests.integration.running import eventually
 from tests.integration.workflow_histories import HISTORIES, keep_history
+from worker import WORKFLOW_RUNNER
 from workflows import PeriodicReviewWorkflow
 
 
@@ -85,7 +86,9 @@ async def test_a_schedule_that_exists_takes_the_new_spec_and_keeps_its_pause(tem
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*/*.json")), ids=lambda p: f"{p.parent.name}/{p.stem}")
 async def test_a_committed_review_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, await asyncio.to_thread(path.read_text))
-    replayer = Replayer(workflows=[PeriodicReviewWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[PeriodicReviewWorkflow], data_converter=pydantic_data_converter, workflow_runner=WORKFLOW_RUNNER
+    )
     await replayer.replay_workflow(history)
 
 
