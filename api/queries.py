@@ -5,7 +5,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import ARRAY, Select, String, any_, bindparam, func, literal_column, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import search
@@ -33,6 +33,7 @@ from api.schemas import (
     VisitView,
 )
 from models.domain import Role
+from models.sla import Target
 from models.tables import (
     CallbackRow,
     CaseRow,
@@ -253,23 +254,75 @@ async def timeline(session: AsyncSession, case_id: str) -> list[TimelineEventVie
 
 async def at_risk(session: AsyncSession, now: datetime, limit: int) -> list[AtRiskItem]:
     """Running SLA clocks of open cases, the least time left first: each case once, by its
-    most urgent unmet target (a breached one stays listed, with negative time left)."""
-    urgent = (
-        select(
-            SlaTargetRow.case_id,
-            SlaTargetRow.target,
-            SlaTargetRow.deadline,
-            SlaTargetRow.level,
-            CaseRow.stage,
-            CaseRow.priority,
-            CaseRow.technician_id,
-            CaseRow.escalation_level,
-        )
-        .join(CaseRow, CaseRow.case_id == SlaTargetRow.case_id)
-        .where(CaseRow.status == "open", SlaTargetRow.met_at.is_(None), SlaTargetRow.paused_at.is_(None))
-        .distinct(SlaTargetRow.case_id)
-        .order_by(SlaTargetRow.case_id, SlaTargetRow.deadline, SlaTargetRow.target)
-        .subquery()
+    most urgent unmet target (a breached one stays listed, with negative time left).
+
+    The clocks are walked in deadline order (ix_sla_targets_running_deadline), a batch at a
+    time, until `limit` open cases are found: a case has at most one clock per target, so a
+    batch of limit × len(Target) clocks holds `limit` cases, each met first at its most
+    urgent clock. Only the clocks an ended case left unmet (a cancelled case's) can make a
+    batch fall short. A clock runs out after it started, and starts at its case's triage:
+    the walk starts at the oldest open case's intake, past the clocks of the cases ended
+    before it (bar a clock whose deadline was set before its start, which moves the start
+    back to it: ix_sla_targets_running_early keeps those apart). So the board reads about
+    the same rows however many cases are open or have ended; a join of the open cases with
+    their clocks, sorted, would read them all."""
+    running = (SlaTargetRow.met_at.is_(None), SlaTargetRow.paused_at.is_(None))
+    early = (
+        select(func.min(SlaTargetRow.deadline))
+        .where(*running, or_(SlaTargetRow.started_at.is_(None), SlaTargetRow.deadline < SlaTargetRow.started_at))
+        .scalar_subquery()
     )
-    rows = (await session.execute(select(urgent).order_by(urgent.c.deadline, urgent.c.case_id).limit(limit))).all()
-    return [AtRiskItem(**row._mapping, seconds_left=(row.deadline - now).total_seconds()) for row in rows]
+    # 'open' written out: a parameter would keep a prepared statement's generic plan off the partial index
+    is_open = CaseRow.status == literal_column("'open'")
+    oldest_open = select(func.min(CaseRow.created_at)).where(is_open).scalar_subquery()
+    first_open, first_early = (await session.execute(select(oldest_open, early))).one()
+    if first_open is None:
+        return []
+    start = min(first_open, first_early or first_open)
+    batch, after = limit * len(Target), None
+    clock_order = (SlaTargetRow.deadline, SlaTargetRow.case_id, SlaTargetRow.target)
+    found: dict[str, AtRiskItem] = {}
+    looked: set[str] = set()
+    while len(found) < limit:
+        query = select(SlaTargetRow.case_id, SlaTargetRow.target, SlaTargetRow.deadline, SlaTargetRow.level).where(
+            *running, SlaTargetRow.deadline >= start
+        )
+        if after is not None:
+            query = query.where(tuple_(*clock_order) > after)
+        clocks = (await session.execute(query.order_by(*clock_order).limit(batch))).all()
+        fresh = {clock.case_id for clock in clocks} - looked
+        looked |= fresh
+        # by primary key alone, the status checked here: the open cases' index would be read whole;
+        # one array, so that every batch is one prepared statement whatever its size
+        cases = {
+            row.case_id: row
+            for row in await session.execute(
+                select(
+                    CaseRow.case_id,
+                    CaseRow.status,
+                    CaseRow.stage,
+                    CaseRow.priority,
+                    CaseRow.technician_id,
+                    CaseRow.escalation_level,
+                ).where(CaseRow.case_id == any_(bindparam("fresh", sorted(fresh), type_=ARRAY(String))))
+            )
+            if row.status == "open"
+        }
+        for clock in clocks:
+            case = cases.pop(clock.case_id, None)  # its first clock in the walk is its most urgent
+            if case is not None and len(found) < limit:
+                found[clock.case_id] = AtRiskItem(
+                    case_id=case.case_id,
+                    stage=case.stage,
+                    priority=case.priority,
+                    technician_id=case.technician_id,
+                    escalation_level=case.escalation_level,
+                    target=clock.target,
+                    deadline=clock.deadline,
+                    level=clock.level,
+                    seconds_left=(clock.deadline - now).total_seconds(),
+                )
+        if len(clocks) < batch:
+            break
+        after = (clocks[-1].deadline, clocks[-1].case_id, clocks[-1].target)
+    return list(found.values())

@@ -112,6 +112,8 @@ class CaseRow(Base):
         Index("ix_cases_open_technician", "technician_id", postgresql_where=text("status = 'open'")),
         # the cases closed in a period: the KPIs (migration 0007)
         Index("ix_cases_closed_at", "closed_at"),
+        # the oldest open case: where the SLA board's walk of the clocks starts (migration 0011)
+        Index("ix_cases_open_created", "created_at", postgresql_where=text("status = 'open'")),
     )
 
 
@@ -285,6 +287,22 @@ class SlaTargetRow(Base):
         ),
         # the clocks met in a period: the first response of the cases opened in it (migration 0010)
         Index("ix_sla_targets_met", "target", "met_at"),
+        # the running clocks by deadline, as the SLA board walks them (migration 0011)
+        Index(
+            "ix_sla_targets_running_deadline",
+            "deadline",
+            "case_id",
+            "target",
+            postgresql_where=text("met_at IS NULL AND paused_at IS NULL"),
+        ),
+        # running clocks due before they started (none the workflows set): where that walk must begin
+        Index(
+            "ix_sla_targets_running_early",
+            "deadline",
+            postgresql_where=text(
+                "met_at IS NULL AND paused_at IS NULL AND (started_at IS NULL OR deadline < started_at)"
+            ),
+        ),
     )
 
 
