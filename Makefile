@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench bench-search bench-kpis bench-intake worker api histories clean
+.PHONY: dev test lint format bench bench-sla bench-search bench-kpis bench-intake worker api histories clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.sla_timers
+bench: $(STAMP)  # every benchmark, one table of figures against targets (bench/__main__.py): OPEN_CASES= ONLY=
+	$(BIN)/python -m bench --open-cases $${OPEN_CASES:-10000} $${ONLY:+--only $$ONLY}
+
+bench-sla: $(STAMP)  # SLA rung lateness of 500 P1 cases against asyncio timers: CASES=
+	$(BIN)/python -m bench.sla_timers --cases $${CASES:-500}
 
 bench-search: $(STAMP)  # case search on 200 000 synthetic cases, with its indexes and without: CASES=<n>
 	$(BIN)/python -m bench.search --cases $${CASES:-200000}

@@ -166,8 +166,9 @@ async def wait_for_api(url: str, stack: Stack, within: float = 60.0) -> None:
             await asyncio.sleep(0.2)
 
 
-async def start_stack(stack: contextlib.AsyncExitStack) -> Stack:
-    """PostgreSQL (migrated, seeded), Temporal, the two workers and the API, all stopped by `stack`."""
+async def start_stack(stack: contextlib.AsyncExitStack, workers: int = 1) -> Stack:
+    """PostgreSQL (migrated, seeded), Temporal, `workers` processes of each worker and the
+    API, all stopped by `stack`."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-intake-")))
     postgres = start_postgres(tmp / "pg")
     stack.callback(postgres.stop)
@@ -194,9 +195,15 @@ async def start_stack(stack: contextlib.AsyncExitStack) -> Stack:
     }
     bare_queue = f"bench-bare-{uuid.uuid4().hex[:8]}"
     port = free_port()
+    suffix = [""] + [f" {n}" for n in range(2, workers + 1)]
     children = {
-        "case worker": spawn(stack, tmp, "worker", [sys.executable, "worker.py"], env),
-        "bare worker": spawn(stack, tmp, "bare-worker", [sys.executable, "-m", "bench.intake_bare", bare_queue], env),
+        **{f"case worker{n}": spawn(stack, tmp, f"worker{n}", [sys.executable, "worker.py"], env) for n in suffix},
+        **{
+            f"bare worker{n}": spawn(
+                stack, tmp, f"bare-worker{n}", [sys.executable, "-m", "bench.intake_bare", bare_queue], env
+            )
+            for n in suffix
+        },
         "API": spawn(
             stack,
             tmp,
@@ -317,6 +324,7 @@ def report(runs: dict[str, Run], args: argparse.Namespace) -> dict:
             "count": args.count,
             "cases": args.cases,
             "rounds": args.rounds,
+            "workers": args.workers,
         },
         "runs": {label: run.summary() for label, run in runs.items()},
         "ratios": ratios,
@@ -338,7 +346,7 @@ async def bench(args: argparse.Namespace) -> bool:
     """Runs the benchmark, prints and saves its figures; False when an operation failed."""
     async with contextlib.AsyncExitStack() as exits:
         started = time.monotonic()
-        stack = await start_stack(exits)
+        stack = await start_stack(exits, args.workers)
         say(
             f"PostgreSQL, Temporal {stack.settings.temporal_address}, the workers and the API "
             f"{stack.api_url} up in {time.monotonic() - started:.1f} s; idle they spend {stack.idle:.2f} CPU s a second"
@@ -358,6 +366,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--count", type=int, help="operations of each intake run, instead of --seconds")
     parser.add_argument("--cases", type=int, default=40, help="cases of each lifecycle run (default 40)")
     parser.add_argument("--rounds", type=int, default=1, help="times the five runs are made in turn (default 1)")
+    parser.add_argument("--workers", type=int, default=1, help="processes of each worker, one per core (default 1)")
     args = parser.parse_args()
     if args.concurrency < 1:
         parser.error("--concurrency: at least 1")

@@ -17,7 +17,7 @@ from temporalio.client import Client
 from api import commands
 from api.routes.actions import SPECS
 from bench.intake_bare import BareInput, BareWorkflow
-from bench.sla_timers import open_p1_case
+from bench.sla_timers import open_bench_case
 from models.domain import Actor, Intake, Role
 from models.stages import Stage
 from settings import Settings
@@ -102,7 +102,7 @@ class Raw:
     settings: Settings
 
     async def intake(self, tag: str, n: int) -> str:
-        return await open_p1_case(self.client, self.settings, Intake.model_validate(intake_json(tag, n)))
+        return await open_bench_case(self.client, self.settings, Intake.model_validate(intake_json(tag, n)))
 
     async def lifecycle(self, tag: str, n: int) -> None:
         case_id, version = await self.intake(tag, n), None

@@ -35,29 +35,36 @@ data in the system's temporary directory (TMPDIR): on a slow disk their fsyncs w
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import os
+import platform
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 import traceback
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import psutil
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.case_ids import random_case_id
 from api.commands import open_case
+from api.errors import ApiError
 from api.routes.cases import ID_ATTEMPTS
+from bench.rung_anatomy import Anatomy, anatomy, describe
 from clients import connect_temporal, create_engine
+from devstack import ROOT, processes
 from devstack.migrate import upgrade
 from devstack.postgres import start_postgres
 from devstack.seed import seed
@@ -67,12 +74,13 @@ from models.payloads import CaseStart, SlaTargetState
 from models.sla import LADDER, Rung, Target
 from models.tables import EscalationRow, SlaTargetRow
 from settings import Settings
-from worker import build_worker
 
 RungKey = tuple[str, str, str]  # case id, target, kind
 KINDS = [f"sla_{rung}" for rung in LADDER]  # the escalation kinds the workflow records
 ALL = "all"
 QUANTILES = ("p50", "p99", "max")  # of the lateness, as Stats fields
+RESULTS = ROOT / "bench" / "results"
+BASELINE_POOL = 30  # connections of the baseline timers
 BENCH = Actor(role="agent", id="bench")
 
 BASELINE_TABLE = text("""CREATE TABLE bench_baseline (
@@ -115,8 +123,16 @@ class Stats:
 # ---- the stack ----------------------------------------------------------------------
 
 
-async def start_stack(stack: contextlib.AsyncExitStack, scale: float) -> tuple[Settings, Client]:
-    """PostgreSQL (migrated, seeded), Temporal and a worker, all stopped by `stack`."""
+@dataclass
+class Stack:
+    settings: Settings
+    client: Client
+    workers: list[subprocess.Popen]  # python worker.py, as deployed: each its own memory and core
+    worker_log: Path
+
+
+async def start_stack(stack: contextlib.AsyncExitStack, scale: float, workers: int = 1) -> Stack:
+    """PostgreSQL (migrated, seeded), Temporal and `workers` worker processes, all stopped by `stack`."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-sla-")))
     postgres = start_postgres(tmp / "pg")
     stack.callback(postgres.stop)
@@ -130,11 +146,50 @@ async def start_stack(stack: contextlib.AsyncExitStack, scale: float) -> tuple[S
         task_queue=f"bench-{uuid.uuid4().hex[:8]}",
         time_scale=scale,
     )
-    client = await connect_temporal(settings)
-    worker_engine = create_engine(settings)
-    stack.push_async_callback(worker_engine.dispose)
-    await stack.enter_async_context(build_worker(client, settings, worker_engine))
-    return settings, client
+    env = dict(os.environ) | {
+        "REPAIRFLOW_DATABASE_URL": settings.database_url,
+        "REPAIRFLOW_TEMPORAL_ADDRESS": settings.temporal_address,
+        "REPAIRFLOW_TASK_QUEUE": settings.task_queue,
+        "REPAIRFLOW_TIME_SCALE": str(scale),
+        "REPAIRFLOW_REVIEW_SCHEDULES": "false",
+    }
+    log = tmp / "worker.log"
+    started = [spawn_worker(env, log.with_name(f"worker-{n}.log")) for n in range(workers)]
+    for worker in started:
+        stack.callback(processes.stop, worker)
+    return Stack(settings, await connect_temporal(settings), started, log.with_name("worker-0.log"))
+
+
+def spawn_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "wb") as out:
+        return processes.spawn(
+            [sys.executable, "worker.py"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        )
+
+
+class Memory:
+    """The workers' resident memory, the largest of them, sampled every second while the run lasts."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.processes = [psutil.Process(pid) for pid in pids]
+        self.idle = self.rss()
+        self.peak = self.idle
+        self._task = asyncio.create_task(self._sample())
+
+    def rss(self) -> float:
+        """MiB."""
+        return max(process.memory_info().rss for process in self.processes) / 2**20
+
+    async def _sample(self) -> None:
+        with contextlib.suppress(psutil.Error):
+            while True:
+                self.peak = max(self.peak, self.rss())
+                await asyncio.sleep(1.0)
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
 
 # ---- rungs --------------------------------------------------------------------------
@@ -213,8 +268,14 @@ class Baseline:
 # ---- load ---------------------------------------------------------------------------
 
 
-def p1_intake(run: str, n: int) -> Intake:
-    """A washer with a safety hazard (P1); its own serial number and customer phone."""
+def bench_intake(run: str, n: int, p1: bool) -> Intake:
+    """A washer with a safety hazard (P1), or with a scratch (P4, its first rung a day away
+    unscaled); its own serial number and customer phone."""
+    fault = (
+        Fault(description="Sparks from the control panel", safety_hazard=True, severity=Severity.TOTAL_FAILURE)
+        if p1
+        else Fault(description="A scratch on the lid", severity=Severity.COSMETIC)
+    )
     return Intake(
         channel=Channel.PHONE,
         customer=Customer(name=f"Bench Customer {n}", phone=f"139{n:08d}"),
@@ -224,11 +285,11 @@ def p1_intake(run: str, n: int) -> Intake:
             serial_number=f"BENCH-{run}-{n:06d}",
             purchase_date=date(2024, 1, 15),
         ),
-        fault=Fault(description="Sparks from the control panel", safety_hazard=True, severity=Severity.TOTAL_FAILURE),
+        fault=fault,
     )
 
 
-async def open_p1_case(client: Client, settings: Settings, intake: Intake) -> str:
+async def open_bench_case(client: Client, settings: Settings, intake: Intake) -> str:
     """Starts the case workflow as the API does, a fresh random id per clash."""
     for _ in range(ID_ATTEMPTS):
         start = CaseStart(case_id=random_case_id(datetime.now(UTC).date()), intake=intake, actor=BENCH)
@@ -245,26 +306,48 @@ async def open_p1_case(client: Client, settings: Settings, intake: Intake) -> st
     raise RuntimeError(f"no free case id after {ID_ATTEMPTS} attempts")
 
 
+@dataclass
+class Opened:
+    rungs: dict[RungKey, datetime]  # of the P1 cases
+    took: list[float]  # seconds each open took, sorted
+    failed: int  # opens that did not answer in time, or failed
+    first_error: str | None
+
+
 async def open_cases(
-    client: Client, settings: Settings, engine: AsyncEngine, baseline: Baseline, count: int, concurrency: int
-) -> tuple[dict[RungKey, datetime], list[float]]:
-    """Opens `count` P1 cases, arming the baseline timers of each as soon as it is open;
-    returns every rung of every case and how long each open took (s, sorted)."""
-    run, gate, armed, took = uuid.uuid4().hex[:8], asyncio.Semaphore(concurrency), {}, []
+    client: Client,
+    settings: Settings,
+    engine: AsyncEngine,
+    baseline: Baseline,
+    count: int,
+    concurrency: int,
+    p1_every: int = 1,
+) -> Opened:
+    """Opens `count` cases, every `p1_every`th a P1 and the others P4, arming the baseline
+    timers of each P1 as soon as it is open. A failed open is counted and the run goes on."""
+    run, gate = uuid.uuid4().hex[:8], asyncio.Semaphore(concurrency)
+    opened = Opened({}, [], 0, None)
 
     async def one(n: int) -> None:
+        p1 = n % p1_every == 0
         async with gate:
             started = time.monotonic()
-            case_id = await open_p1_case(client, settings, p1_intake(run, n))
-            took.append(time.monotonic() - started)
-            rungs = await expected_rungs(engine, [case_id])
+            try:
+                case_id = await open_bench_case(client, settings, bench_intake(run, n, p1))
+            except (ApiError, RuntimeError) as err:
+                opened.failed += 1
+                opened.first_error = opened.first_error or repr(err)
+                return
+            opened.took.append(time.monotonic() - started)
+            rungs = await expected_rungs(engine, [case_id]) if p1 else {}
         baseline.arm(rungs)
-        armed.update(rungs)
+        opened.rungs.update(rungs)
 
     async with asyncio.TaskGroup() as group:
         for n in range(count):
             group.create_task(one(n))
-    return armed, sorted(took)
+    opened.took.sort()
+    return opened
 
 
 # ---- report -------------------------------------------------------------------------
@@ -316,30 +399,47 @@ def table(sides: dict[str, dict[str, Stats]]) -> str:
 
 
 async def bench(args: argparse.Namespace) -> bool:
-    """Runs the benchmark and prints its table; False when a rung was missed or duplicated."""
+    """Runs the benchmark, prints its table and writes its figures; False when a rung was
+    missed or duplicated."""
     task = asyncio.current_task()
     assert task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     async with contextlib.AsyncExitStack() as stack:
         started = time.monotonic()
-        settings, client = await start_stack(stack, args.scale)
+        up = await start_stack(stack, args.scale, args.workers)
+        settings, client = up.settings, up.client
         engine = create_engine(settings)
         stack.push_async_callback(engine.dispose)
-        baseline = Baseline(engine)
+        # the baseline's timers get a pool of their own: waiting behind the opens' queries for a
+        # connection would count as their lateness
+        baseline_engine = create_async_engine(settings.database_url, pool_size=BASELINE_POOL)
+        stack.push_async_callback(baseline_engine.dispose)
+        baseline = Baseline(baseline_engine)
         stack.push_async_callback(baseline.stop)
         await baseline.create_table()
+        await asyncio.sleep(2.0)  # the worker's start-up done: its memory before any case
+        memory = Memory([worker.pid for worker in up.workers])
+        stack.push_async_callback(memory.stop)
         say(
             f"PostgreSQL, Temporal {settings.temporal_address} and the worker up in "
-            f"{time.monotonic() - started:.1f} s; time scale {args.scale}"
+            f"{time.monotonic() - started:.1f} s (worker {memory.idle:.0f} MiB); time scale {args.scale}"
         )
 
         started = time.monotonic()
-        armed, opens = await open_cases(client, settings, engine, baseline, args.cases, args.concurrency)
-        took = time.monotonic() - started
-        say(
-            f"opened {args.cases} P1 cases in {took:.1f} s ({args.cases / took:.1f}/s), concurrency "
-            f"{args.concurrency}; one open took p50 {percentile(opens, 50):.1f} s, max {opens[-1]:.1f} s"
+        opened = await open_cases(
+            client, settings, engine, baseline, args.cases, args.concurrency, p1_every=args.p1_every
         )
+        armed, opens = opened.rungs, opened.took
+        took = time.monotonic() - started
+        opened_rss = memory.rss()
+        p1 = len({case_id for case_id, _, _ in armed})
+        say(
+            f"opened {len(opens)} cases ({p1} P1) in {took:.1f} s ({len(opens) / took:.1f}/s), concurrency "
+            f"{args.concurrency}; one open took p50 {percentile(opens, 50):.1f} s, max {opens[-1]:.1f} s; "
+            f"worker {opened_rss:.0f} MiB"
+        )
+        if opened.failed:
+            say(f"{opened.failed} opens failed, the first with {opened.first_error}")
 
         if early := sum(due < datetime.now(UTC) for due in armed.values()):
             say(
@@ -353,6 +453,10 @@ async def bench(args: argparse.Namespace) -> bool:
         say(f"waiting {wait:.1f} s: the last assigned rung, then {args.grace:g} s of grace")
         await asyncio.sleep(wait)
         await baseline.stop()
+        if any(worker.poll() is not None for worker in up.workers):
+            raise RuntimeError(f"a worker exited: see {up.worker_log.parent}/worker-*.log")
+        rss = {"idle": memory.idle, "opened": opened_rss, "end": memory.rss(), "peak": memory.peak}
+        await memory.stop()
 
         case_ids = sorted({case_id for case_id, _, _ in armed})
         expected = {key: due for key, due in (await expected_rungs(engine, case_ids)).items() if due <= cutoff}
@@ -366,15 +470,38 @@ async def bench(args: argparse.Namespace) -> bool:
         stats = {side: summarize(expected, rows) for side, rows in sides.items()}
         print(
             f"\nSLA rung lateness = recorded_at - due: {len(case_ids)} P1 cases, time scale {args.scale}, "
-            f"{len(expected)} rungs due by the cut-off\n{table(stats)}\n",
+            f"{len(expected)} rungs due by the cut-off\n{table(stats)}\n"
+            f"worker resident memory, MiB: {', '.join(f'{k} {v:.0f}' for k, v in rss.items())}\n",
             flush=True,
         )
+        parts = await anatomy(client, case_ids)
+        print(describe(parts) + "\n", flush=True)
         if baseline.armed_late:
             say(
                 f"{baseline.armed_late} baseline timers were armed only after their rung fell due "
                 "(the case took that long to open): their lateness is the open's, not the timer's"
             )
-        return not any(s[ALL].missed or s[ALL].duplicated for s in stats.values())
+        figures = {"cases": len(opens), "p1": p1, "failed": opened.failed, "seconds": took, "per_s": len(opens) / took}
+        write_results(args, stats, rss, opened=figures | {"early_rungs": early}, anatomy=parts)
+        return not opened.failed and not any(s[ALL].missed or s[ALL].duplicated for s in stats.values())
+
+
+def write_results(
+    args: argparse.Namespace, stats: dict[str, dict[str, Stats]], rss: dict, opened: dict, anatomy: Anatomy
+) -> None:
+    path = RESULTS / f"{args.results}.json"
+    path.parent.mkdir(exist_ok=True)
+    figures = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()},
+        "args": vars(args),
+        "opened": opened,
+        "lateness_ms": {side: {kind: asdict(s) for kind, s in kinds.items()} for side, kinds in stats.items()},
+        "worker_rss_mib": rss,
+        "anatomy": anatomy.as_dict(),
+    }
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    say(f"written to {path.relative_to(ROOT)}")
 
 
 def parse_args() -> argparse.Namespace:
@@ -389,6 +516,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=20, help="cases opening at once (default 20)")
     parser.add_argument(
         "--grace", type=float, default=10.0, help="seconds to wait after the last rung falls due (default 10)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default 1); the memory is the largest one's"
+    )
+    parser.add_argument(
+        "--p1-every",
+        type=int,
+        default=1,
+        help="every Nth case a P1, the others P4, whose rungs fall due long after the run (default 1: all P1)",
+    )
+    parser.add_argument(
+        "--results", default="escalation", help="its figures go to bench/results/<this>.json (default escalation)"
     )
     return parser.parse_args()
 
