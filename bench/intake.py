@@ -53,7 +53,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import logging
 import math
 import os
 import platform
@@ -61,7 +60,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -73,6 +71,7 @@ import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
 
+from bench import cli
 from bench.intake_bare import SCRATCH_TABLE
 from bench.intake_cases import Api, Bare, Raw
 from bench.intake_load import Meter, Run, cpu_seconds, drive, own_cpu_seconds
@@ -380,24 +379,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> int:
-    args = parse_args()
-    # a developer's exported REPAIRFLOW_* must not change what is measured
-    for name in [n for n in os.environ if n.startswith("REPAIRFLOW_")]:
-        del os.environ[name]
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    started = time.monotonic()
-    try:
-        ok = asyncio.run(bench(args))
-    except KeyboardInterrupt:
-        say("interrupted; everything stopped")
-        return 130
-    except Exception:
-        traceback.print_exc()
-        say("failed; everything stopped")
-        return 2
-    finally:
-        say(f"run took {time.monotonic() - started:.1f} s")
-    return 0 if ok else 1
+    return cli.run(bench(parse_args()))
 
 
 if __name__ == "__main__":

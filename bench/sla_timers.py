@@ -36,7 +36,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import math
 import os
 import platform
@@ -45,7 +44,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -62,6 +60,7 @@ from api.case_ids import random_case_id
 from api.commands import open_case
 from api.errors import ApiError
 from api.routes.cases import ID_ATTEMPTS
+from bench import cli
 from bench.rung_anatomy import Anatomy, anatomy, describe
 from clients import connect_temporal, create_engine
 from devstack import ROOT, processes
@@ -533,24 +532,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> int:
-    args = parse_args()
-    # a developer's exported REPAIRFLOW_* must not change what is measured
-    for name in [n for n in os.environ if n.startswith("REPAIRFLOW_")]:
-        del os.environ[name]
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    started = time.monotonic()
-    try:
-        ok = asyncio.run(bench(args))
-    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C, SIGTERM
-        say("interrupted; everything stopped")
-        return 130
-    except Exception:
-        traceback.print_exc()
-        say("failed; everything stopped")
-        return 2
-    finally:
-        say(f"run took {time.monotonic() - started:.1f} s")
-    return 0 if ok else 1
+    return cli.run(bench(parse_args()))
 
 
 if __name__ == "__main__":
