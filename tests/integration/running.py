@@ -74,13 +74,18 @@ async def eventually(check, seconds: float = 20.0):
         await asyncio.sleep(0.1)
 
 
-async def blocked_behind(engine, holder_pid: int) -> None:
-    """Waits until another session (a worker's write) waits for the holder's lock."""
+async def blocked_behind(engine, holder_pid: int, table: str) -> None:
+    """Waits until another session (a worker's write to `table`) waits for the holder's
+    lock; a write to another table (a message of the step before, still being recorded)
+    does not count."""
     for _ in range(200):
         async with engine.connect() as conn:
             waiting = await conn.scalar(
-                text("SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"),
-                {"holder": holder_pid},
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE :holder = ANY(pg_blocking_pids(pid)) AND query ILIKE :table"
+                ),
+                {"holder": holder_pid, "table": f"%{table}%"},
             )
         if waiting:
             return

@@ -132,7 +132,7 @@ async def test_a_worker_stopped_mid_activity_finishes_it_first(settings, engine,
                 pid = await holder.scalar(text("SELECT pg_backend_pid()"))
                 await holder.execute(text("SELECT 1 FROM cases WHERE case_id = :cid FOR UPDATE"), {"cid": cid})
                 decision = asyncio.create_task(cases.decide(cid, True))
-                await blocked_behind(engine, pid)
+                await blocked_behind(engine, pid, "part_reservations")
                 worker.send_signal(signal.SIGTERM)  # as docker stop and a rolling deploy do
                 await asyncio.sleep(1)
                 assert worker.poll() is None  # still finishing its activity

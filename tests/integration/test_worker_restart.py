@@ -47,7 +47,7 @@ async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions
             pid = await holder.scalar(text("SELECT pg_backend_pid()"))
             await holder.execute(text("SELECT 1 FROM cases WHERE case_id = :cid FOR UPDATE"), {"cid": cid})
             decision = asyncio.create_task(cases.decide(cid, True))
-            await blocked_behind(engine, pid)
+            await blocked_behind(engine, pid, "part_reservations")
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=10)
             await holder.rollback()
