@@ -46,6 +46,7 @@ def build(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> lis
     return [
         intake.record_intake,
         intake.triage_case,
+        intake.open_case,
         records.record_event,
         records.price_quote,
         records.record_diagnosis,

@@ -190,6 +190,14 @@ class TriageInput(BaseModel):
     at: datetime
 
 
+class OpenCaseInput(BaseModel):
+    """Input of open_case: the intake, and the customer's acknowledgement queued with it."""
+
+    start: CaseStart
+    at: datetime
+    notice: Notice
+
+
 class DiagnosisInput(BaseModel):
     """Input of record_diagnosis: the diagnosis and the quote priced from it."""
 

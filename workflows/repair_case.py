@@ -32,9 +32,11 @@ with workflow.unsafe.imports_passed_through():
         CaseStart,
         CaseState,
         IntakeInput,
+        OpenCaseInput,
         ReviewInput,
         SlaTargetState,
         TriageInput,
+        TriageResult,
     )
     from models.review import needs_follow_up
     from models.sla import met_by
@@ -43,6 +45,9 @@ with workflow.unsafe.imports_passed_through():
 
 # cases begun before this marker keep one breach timer per target (pre_ladder.py)
 LADDER_PATCH = "sla-ladder"
+# cases begun from this marker record the intake, its acknowledgement and the triage in one
+# local activity (open_case); older cases ran record_intake, notify and triage_case
+ONE_STEP_PATCH = "one-step-intake"
 
 
 @workflow.defn
@@ -61,6 +66,7 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
     async def run(self, start: CaseStart) -> CaseState:
         self._ladder = workflow.patched(LADDER_PATCH)
         self._local = workflow.patched(LOCAL_PATCH)
+        self._one_step = self._local and workflow.patched(ONE_STEP_PATCH)
         async with self._lock:
             if not await self._intake():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -77,23 +83,12 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
         return self._state
 
     async def _intake(self) -> bool:
-        intake, s = self._start.intake, self._state
+        s = self._state
         try:
-            await self._run(
-                IntakeActivities.record_intake,
-                IntakeInput(start=self._start, at=workflow.now()),
-                summary="record the intake",
-            )
+            result = await (self._open_in_one_step() if self._one_step else self._open_in_steps())
         except ApplicationError as err:
             self._intake_error, s.error = err, str(err)
             return False
-        s.stage = stages.move(s.stage, stages.after_intake())
-        self._notify(Audience.CUSTOMER, Template.ACCEPTED, name=intake.customer.name)
-        result = await self._run(
-            IntakeActivities.triage_case,
-            TriageInput(case_id=s.case_id, at=workflow.now()),
-            summary="triage: warranty, priority, service mode, SLA clocks",
-        )
         self._policy = result.policy
         s.warranty, s.priority, s.service_mode = result.warranty, result.priority, result.service_mode
         # a worker still on the code before the ladder may have run the triage: no plans then
@@ -109,6 +104,30 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
         self._start_field_work()
         self._publish()
         return True
+
+    async def _open_in_one_step(self) -> TriageResult:
+        notice = self._notice(Audience.CUSTOMER, Template.ACCEPTED, name=self._start.intake.customer.name)
+        result = await self._run(
+            IntakeActivities.open_case,
+            OpenCaseInput(start=self._start, at=workflow.now(), notice=notice),
+            summary="record the intake and triage it: warranty, priority, service mode, SLA clocks",
+        )
+        self._state.stage = stages.move(self._state.stage, stages.after_intake())
+        return result
+
+    async def _open_in_steps(self) -> TriageResult:
+        await self._run(
+            IntakeActivities.record_intake,
+            IntakeInput(start=self._start, at=workflow.now()),
+            summary="record the intake",
+        )
+        self._state.stage = stages.move(self._state.stage, stages.after_intake())
+        self._notify(Audience.CUSTOMER, Template.ACCEPTED, name=self._start.intake.customer.name)
+        return await self._run(
+            IntakeActivities.triage_case,
+            TriageInput(case_id=self._state.case_id, at=workflow.now()),
+            summary="triage: warranty, priority, service mode, SLA clocks",
+        )
 
     async def _review(self) -> None:
         s = self._state

@@ -38,6 +38,7 @@ from models.payloads import (
     HandoverInput,
     IntakeInput,
     Notice,
+    OpenCaseInput,
     QcInput,
     QuoteDecisionInput,
     QuoteRequest,
@@ -132,6 +133,49 @@ async def test_intake_and_triage_retried_write_once(acts, sessions):
     assert await count(sessions, CaseRow, s.case_id) == 1
     assert await count(sessions, TimelineEventRow, s.case_id) == 2
     assert await count(sessions, SlaTargetRow, s.case_id) == 3
+
+
+def accepted(case_id: str) -> Notice:
+    return Notice(
+        case_id=case_id,
+        key=f"{case_id}:accepted-1",
+        audience="customer",
+        template="accepted",
+        params={"case_id": case_id, "category": "washer", "name": "Zhang Wei", "locale": "en"},
+        at=now(),
+    )
+
+
+async def test_the_one_step_intake_retried_writes_once_and_answers_the_same(acts, sessions):
+    intake, *_ = acts
+    s = start()
+    first, second = await twice(intake.open_case, OpenCaseInput(start=s, at=now(), notice=accepted(s.case_id)))
+    assert first == second and first.warranty == "out_of_warranty" and first.priority == "P3"
+    assert set(first.plans) == {"assigned", "diagnosis_started", "resolved"}
+    assert await count(sessions, CaseRow, s.case_id) == 1
+    assert await count(sessions, TimelineEventRow, s.case_id) == 2
+    assert await count(sessions, SlaTargetRow, s.case_id) == 3
+    async with sessions() as session:
+        rows = list(await session.scalars(select(NotificationRow).where(NotificationRow.case_id == s.case_id)))
+        case = await session.get(CaseRow, s.case_id)
+    assert [(r.template, r.audience, r.locale) for r in rows] == [("accepted", "customer", "en")]
+    assert case is not None and case.stage == "DISPATCH" and case.priority == "P3"
+
+
+async def test_the_one_step_intake_of_a_device_already_open_records_nothing(acts, sessions):
+    intake, *_ = acts
+    first = start()
+    await ActivityEnvironment().run(
+        intake.open_case, OpenCaseInput(start=first, at=now(), notice=accepted(first.case_id))
+    )
+    second = start(first.intake.product.serial_number)
+    with pytest.raises(ApplicationError) as refused:
+        await ActivityEnvironment().run(
+            intake.open_case, OpenCaseInput(start=second, at=now(), notice=accepted(second.case_id))
+        )
+    assert refused.value.type == "DuplicateOpenCase" and refused.value.details == (first.case_id,)
+    assert await count(sessions, NotificationRow, second.case_id) == 0
+    assert await count(sessions, TimelineEventRow, second.case_id) == 0
 
 
 async def test_a_second_open_case_for_the_same_serial_is_refused(acts):

@@ -80,7 +80,11 @@ class Reordered(RepairCaseWorkflow):
         return await super().run(start)
 
     async def _intake(self) -> bool:
+        # as a scheduled activity: a replay matches local activities by their place in the
+        # task, not by name, so a local one out of place may go unnoticed
+        local, self._local = self._local, False
         self._notify(Audience.CUSTOMER, Template.ACCEPTED, name=self._start.intake.customer.name)
+        self._local = local
         return await super()._intake()
 
 

@@ -21,6 +21,7 @@ WORKFLOWS = sorted((ROOT / "workflows").glob("*.py"))
 REGISTERED = {
     "record_intake",
     "triage_case",
+    "open_case",
     "record_step",
     "price_quote",
     "record_diagnosis",
