@@ -5,8 +5,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, Select, String, any_, bindparam, func, literal_column, or_, select, tuple_
+from sqlalchemy import ARRAY, Select, String, any_, bindparam, func, literal_column, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from api import search
 from api.auth import Principal
@@ -50,10 +51,6 @@ from models.tables import (
 )
 
 
-async def _latest(session: AsyncSession, record: Any, order: Any, case_id: str) -> Any:
-    return await session.scalar(select(record).where(record.case_id == case_id).order_by(order.desc()).limit(1))
-
-
 def sla_status(target: SlaTargetRow) -> str:
     if target.breached_at is not None:
         return "breached"  # a late finish keeps the breach on record
@@ -76,27 +73,53 @@ def sla_target_view(t: SlaTargetRow) -> SlaTargetView:
     )
 
 
+def _latest(record: Any, order: Any) -> Any:
+    """The case's latest `record` by `order`, joined beside the case (None when it has none)."""
+    return aliased(
+        record, select(record).where(record.case_id == CaseRow.case_id).order_by(order.desc()).limit(1).lateral()
+    )
+
+
+def _latest_qc() -> tuple[Any, Any]:
+    """The latest QC result and how many of the case's results failed."""
+    failures = func.count().filter(~QcRow.passed).over().label("failures")
+    latest = select(QcRow, failures).where(QcRow.case_id == CaseRow.case_id).order_by(QcRow.seq.desc()).limit(1)
+    sub = latest.lateral()
+    return aliased(QcRow, sub), sub.c.failures
+
+
+def _case_with_latest() -> Select:
+    latest = [
+        _latest(DiagnosisRow, DiagnosisRow.seq),
+        _latest(RepairRow, RepairRow.seq),
+        _latest(HandoverRow, HandoverRow.seq),
+        _latest(CallbackRow, CallbackRow.seq),
+        _latest(QuoteRow, QuoteRow.version),
+    ]
+    qc, failures = _latest_qc()
+    query = (
+        select(CaseRow, CustomerRow, DeviceRow, *latest, qc, failures)
+        .join(CustomerRow, CustomerRow.id == CaseRow.customer_id)
+        .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
+    )
+    for record in [*latest, qc]:
+        query = query.outerjoin(record, true())
+    return query.where(CaseRow.case_id == bindparam("case_id"))
+
+
+CASE_WITH_LATEST = _case_with_latest()
+
+
 async def case_view(session: AsyncSession, case_id: str, seen_by: Principal | None = None) -> CaseView | None:
     """The case as `seen_by` may see it: their history lists only the other cases they may
     see. Without a caller, only the cases of this case's technician, which anyone who may see
     this case may see."""
-    found = (
-        await session.execute(
-            select(CaseRow, CustomerRow, DeviceRow)
-            .join(CustomerRow, CustomerRow.id == CaseRow.customer_id)
-            .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
-            .where(CaseRow.case_id == case_id)
-        )
-    ).first()
+    # the case and the latest of each of its records in one round trip: this view answers
+    # every intake and every action
+    found = (await session.execute(CASE_WITH_LATEST, {"case_id": case_id})).first()
     if found is None:
         return None
-    case, customer, device = found
-
-    diagnosis = await _latest(session, DiagnosisRow, DiagnosisRow.seq, case_id)
-    repair = await _latest(session, RepairRow, RepairRow.seq, case_id)
-    handover = await _latest(session, HandoverRow, HandoverRow.seq, case_id)
-    callback = await _latest(session, CallbackRow, CallbackRow.seq, case_id)
-    quote = await _latest(session, QuoteRow, QuoteRow.version, case_id)
+    case, customer, device, diagnosis, repair, handover, callback, quote, qc_row, qc_failures = found
     lines = (
         []
         if quote is None
@@ -106,14 +129,7 @@ async def case_view(session: AsyncSession, case_id: str, seen_by: Principal | No
             )
         )
     )
-    qc = (
-        await session.execute(
-            select(QcRow, func.count().filter(~QcRow.passed).over())
-            .where(QcRow.case_id == case_id)
-            .order_by(QcRow.seq.desc())
-            .limit(1)
-        )
-    ).first()
+    qc = (qc_row, qc_failures) if qc_row is not None else None
     targets = list(await session.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id == case_id)))
 
     sla_targets = {t.target: sla_target_view(t) for t in targets}
