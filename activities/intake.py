@@ -5,6 +5,7 @@ transaction (open_case); older cases call record_intake and triage_case in turn.
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -124,12 +125,8 @@ async def record_case(session: AsyncSession, start: CaseStart, at: datetime) -> 
         )
         .returning(DeviceRow.id)
     )
-    # the partial unique index settles races; checking first gives the clear answer
-    open_case = await session.scalar(
-        select(CaseRow.case_id).where(CaseRow.device_id == device_id, CaseRow.status == "open").with_for_update()
-    )
-    if open_case is not None:
-        raise errors.duplicate_open_case(open_case)
+    # a device already in an open case: the partial unique index refuses the row at the flush,
+    # and refusing_a_second_open_case answers with the case that holds it
     session.add(
         CaseRow(
             case_id=start.case_id,
@@ -208,20 +205,29 @@ async def triage_in(session: AsyncSession, s: Settings, case_id: str, at: dateti
             repeat_of=result.repeat_of,
         ),
     )
-    await record_event(session, event)
-    await session.execute(
+    fresh = await record_event(session, event)
+    inserted = await session.scalars(
         insert(SlaTargetRow)
         .values([new_target(s, case_id, t.value, result.priority.value, at) for t in Target])
         .on_conflict_do_nothing()
+        .returning(SlaTargetRow)
     )
-    await session.refresh(case)
-    stored = {r.target: r for r in await session.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id == case_id))}
+    stored = {r.target: r for r in inserted}
+    recorded: dict[str, Any] = {
+        "warranty": result.warranty,
+        "priority": result.priority,
+        "service_mode": result.service_mode,
+        "repeat_of": result.repeat_of,
+    }
+    if not fresh:
+        # a retry answers with what was recorded, whatever changed in between
+        await session.refresh(case)
+        recorded = {name: getattr(case, name) for name in recorded}
+        rows = await session.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id == case_id))
+        stored = {r.target: r for r in rows}
     hours = 3600 * s.time_scale
     return TriageResult(
-        warranty=case.warranty,
-        priority=case.priority,
-        service_mode=case.service_mode,
-        repeat_of=case.repeat_of,
+        **recorded,
         reasons=list(result.reasons),
         deadlines={t: row.deadline for t, row in stored.items()},
         plans={t: plan_of(row) for t, row in stored.items()},

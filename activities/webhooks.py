@@ -12,6 +12,7 @@ from models.tables import NotificationRow, WebhookRow
 
 # session.info key: the rows to start deliveries for once the transaction commits
 PENDING = "repairflow.webhook_deliveries"
+HOOKS = "repairflow.active_webhooks"
 
 
 def _key(event: CaseEvent, hook_id: int | None = None) -> str:
@@ -32,16 +33,22 @@ def payload(event: CaseEvent) -> dict:
     }
 
 
+async def active_hooks(session: AsyncSession) -> list[WebhookRow]:
+    """The subscriptions, read once a transaction: an intake or an action records several events."""
+    if HOOKS not in session.info:
+        session.info[HOOKS] = list(await session.scalars(select(WebhookRow).where(WebhookRow.active.is_(True))))
+    hooks: list[WebhookRow] = session.info[HOOKS]
+    return hooks
+
+
 async def queue_webhooks(session: AsyncSession, event: CaseEvent, fresh: bool) -> None:
     """A retried activity finds its rows again, so one that was committed but never
     handed to a delivery still gets one."""
     if fresh:
-        hooks = await session.scalars(select(WebhookRow).where(WebhookRow.active.is_(True)))
-        body = webhook_body(payload(event))
+        hooks = [hook for hook in await active_hooks(session) if event.type.value in hook.event_types]
+        body = webhook_body(payload(event)) if hooks else ""
         ids = []
         for hook in hooks:
-            if event.type.value not in hook.event_types:
-                continue
             ids.append(
                 await session.scalar(
                     insert(NotificationRow)
