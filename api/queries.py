@@ -5,7 +5,21 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, Select, String, any_, bindparam, func, literal_column, or_, select, true, tuple_
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    String,
+    any_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -167,24 +181,39 @@ async def case_view(session: AsyncSession, case_id: str, seen_by: Principal | No
         closed_at=case.closed_at,
         region=case.region,
         visit=VisitView(visit_from=case.visit_from, visit_by=case.visit_by, arrived_at=case.arrived_at),
-        history=CaseHistory(
-            customer_cases=await _others(session, case, CaseRow.customer_id == case.customer_id, seen_by),
-            device_cases=await _others(session, case, CaseRow.device_id == case.device_id, seen_by),
-        ),
+        history=await _history(session, case, seen_by),
     )
 
 
-async def _others(session: AsyncSession, case: CaseRow, same: Any, seen_by: Principal | None) -> list[PastCase]:
-    """The other cases `same` selects, newest first, that `seen_by` may see."""
-    query = select(CaseRow.case_id, CaseRow.stage, CaseRow.status, CaseRow.created_at, CaseRow.closed_at).where(
-        same, CaseRow.case_id != case.case_id
-    )
-    if seen_by is None or seen_by.role is Role.TECHNICIAN:
-        query = query.where(CaseRow.technician_id == (seen_by.technician_id if seen_by else case.technician_id))
-    rows = await session.execute(
-        query.order_by(CaseRow.created_at.desc(), CaseRow.case_id.desc()).limit(HISTORY_LENGTH)
-    )
-    return [PastCase.model_validate(row._mapping) for row in rows]
+async def _history(session: AsyncSession, case: CaseRow, seen_by: Principal | None) -> CaseHistory:
+    """The customer's and the device's other cases that `seen_by` may see, newest first, in
+    one round trip."""
+    lists = {
+        "customer_cases": CaseRow.customer_id == case.customer_id,
+        "device_cases": CaseRow.device_id == case.device_id,
+    }
+    parts = []
+    for name, same in lists.items():
+        query = select(
+            literal(name).label("list"),
+            CaseRow.case_id,
+            CaseRow.stage,
+            CaseRow.status,
+            CaseRow.created_at,
+            CaseRow.closed_at,
+        ).where(same, CaseRow.case_id != case.case_id)
+        if seen_by is None or seen_by.role is Role.TECHNICIAN:
+            query = query.where(CaseRow.technician_id == (seen_by.technician_id if seen_by else case.technician_id))
+        newest = query.order_by(CaseRow.created_at.desc(), CaseRow.case_id.desc()).limit(HISTORY_LENGTH)
+        parts.append(select(newest.subquery()))
+    found: dict[str, list[PastCase]] = {name: [] for name in lists}
+    for row in await session.execute(union_all(*parts)):
+        found[row.list].append(PastCase.model_validate(row._mapping))
+    # a union keeps no order of its own
+    newest_first = {
+        name: sorted(cases, key=lambda c: (c.created_at, c.case_id), reverse=True) for name, cases in found.items()
+    }
+    return CaseHistory(**newest_first)
 
 
 def _columns(row: Any) -> dict[str, Any]:
