@@ -14,7 +14,8 @@ write for each), measures, loads up to the next size, measures again, and so on.
   search phone / name         GET /api/v1/cases?q= a loaded customer's phone written another
                               way, a given name's fragment
   sla at-risk                 GET /api/v1/sla/at-risk (50 cases)
-  kpis 30 days                GET /api/v1/metrics/kpis for the last 30 days
+  kpis 30 days                GET /api/v1/metrics/kpis for the last 30 days; beside it, how
+                              many cases closed in those 30 days (the rows it aggregates)
 
 The reads take turns, --repeat rounds after three to warm up, so that a burst of load from
 elsewhere weighs on all of them alike; the figures are the median and the 90th percentile
@@ -130,11 +131,19 @@ async def load(database_url: str, start: int, stop: int) -> float:
     return time.monotonic() - started
 
 
-async def open_cases(database_url: str) -> int:
+async def census(database_url: str) -> tuple[int, int]:
+    """The open cases, and the cases closed within the KPI read's 30 days: the rows that
+    report aggregates grow with the cases a month, not with the cases stored."""
     engine = create_async_engine(database_url)
+    since = datetime.now(UTC) - timedelta(days=30)
     try:
         async with engine.connect() as conn:
-            return int((await conn.execute(text("SELECT count(*) FROM cases WHERE status = 'open'"))).scalar_one())
+            opened = (await conn.execute(text("SELECT count(*) FROM cases WHERE status = 'open'"))).scalar_one()
+            period = await conn.execute(
+                text("SELECT count(*) FROM case_kpis WHERE outcome = 'closed' AND closed_at >= :since"),
+                {"since": since},
+            )
+            return int(opened), int(period.scalar_one())
     finally:
         await engine.dispose()
 
@@ -153,13 +162,17 @@ async def run(
     measured: dict[str, dict[str, dict[str, float]]] = {}
     loaded: dict[str, float] = {}
     opened: dict[str, int] = {}
+    in_period: dict[str, int] = {}
     async with httpx.AsyncClient(base_url=api_url, timeout=60) as http:
         previous = 0
         for size in sizes:
             loaded[str(size)] = await load(database_url, previous, size)
             previous = size
-            opened[str(size)] = await open_cases(database_url)
-            say(f"{size} cases loaded in {loaded[str(size)]:.1f} s, {opened[str(size)]} open")
+            opened[str(size)], in_period[str(size)] = await census(database_url)
+            say(
+                f"{size} cases loaded in {loaded[str(size)]:.1f} s, {opened[str(size)]} open, "
+                f"{in_period[str(size)]} closed in the last 30 days"
+            )
             measured.setdefault("intake", {})[str(size)] = await timed_intakes(http, size, intakes)
             if quiet is not None:
                 await quiet()
@@ -183,6 +196,7 @@ async def run(
         "intakes": intakes,
         "target": TARGET,
         "open_cases": opened,
+        "closed_in_30_days": in_period,
         "load_seconds": loaded,
         "reads": rows,
     }

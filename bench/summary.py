@@ -101,6 +101,20 @@ def _scale(results: dict) -> list[Figure]:
                 ratio <= SCALE_RATIO,
             )
         )
+    if period := results.get("closed_in_30_days"):
+        sizes = sorted(period, key=int)
+        small, large = period[sizes[0]], period[sizes[-1]]
+        figures.append(
+            Figure(
+                "scale",
+                f"kpis 30 days: cases closed in the period at {int(sizes[-1]):,} vs {int(sizes[0]):,}",
+                large,
+                small,
+                large / small if small else math.nan,
+                "",
+                None,
+            )
+        )
     return figures
 
 
