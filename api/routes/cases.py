@@ -2,10 +2,10 @@
 
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
-from sqlalchemy import exists, select
+from sqlalchemy import exists, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -111,6 +111,23 @@ async def _open_case_for(session: AsyncSession, serial_number: str) -> str | Non
     )
 
 
+def _holder_and_open_case(case_id: str, intake: Intake | None) -> Any:
+    """The row holding `case_id` (kind `holder`), and with `intake` the open case of its
+    device (kind `open`)."""
+    holder = select(literal("holder").label("kind"), CaseRow.case_id, CaseRow.idempotency_key).where(
+        CaseRow.case_id == case_id
+    )
+    if intake is None:
+        return holder
+    open_case = (
+        select(literal("open").label("kind"), CaseRow.case_id, CaseRow.idempotency_key)
+        .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
+        .where(DeviceRow.serial_number == intake.product.serial_number, CaseRow.status == "open")
+        .limit(1)
+    )
+    return union_all(holder, select(open_case.subquery()))
+
+
 async def _serves(session: AsyncSession, region: str) -> bool:
     """Whether an active technician covers `region` (GET /api/v1/regions)."""
     return bool(await session.scalar(select(exists().where(TechnicianRow.active, TechnicianRow.region == region))))
@@ -123,7 +140,11 @@ async def _start(
     today = datetime.now(UTC).date()
     for attempt in range(ID_ATTEMPTS):
         case_id = keyed_case_id(key, today, attempt) if key else random_case_id(today)
-        holder = (await session.execute(select(CaseRow.idempotency_key).where(CaseRow.case_id == case_id))).first()
+        # the first look also asks for an open case of the device, in the same round trip
+        found = (await session.execute(_holder_and_open_case(case_id, None if attempt else intake))).all()
+        if open_id := next((row.case_id for row in found if row.kind == "open"), None):
+            raise duplicate(open_id)
+        holder = next((row for row in found if row.kind == "holder"), None)
         if holder is not None:
             if key and holder.idempotency_key == key:
                 return case_id, True
@@ -207,8 +228,6 @@ async def open_case(
     if case_id:
         replayed = True
     else:
-        if open_id := await _open_case_for(session, intake.product.serial_number):
-            raise duplicate(open_id)
         case_id, replayed = await _start(session, svc, principal, intake, key, body)
     if key:
         await _same_request(session, case_id, body)
