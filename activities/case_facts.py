@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models.domain import Category
 from models.events import CUSTOMER_EVENTS, EventType
@@ -66,19 +67,53 @@ class CaseFacts(BaseModel):
     milestones: list[Milestone] = []
 
 
+def _case_with_records() -> Select:
+    quote = aliased(
+        QuoteRow,
+        select(QuoteRow)
+        .where(QuoteRow.case_id == CaseRow.case_id)
+        .order_by(QuoteRow.version.desc())
+        .limit(1)
+        .lateral(),
+    )
+    visit_by = select(SlaTargetRow.deadline).where(
+        SlaTargetRow.case_id == CaseRow.case_id,
+        SlaTargetRow.target == Target.DIAGNOSIS_STARTED.value,
+        SlaTargetRow.met_at.is_(None),
+    )
+    handed_back = (
+        select(HandoverRow.at)
+        .where(HandoverRow.case_id == CaseRow.case_id, HandoverRow.accepted, HandoverRow.repaired)
+        .order_by(HandoverRow.seq.desc())
+        .limit(1)
+    )
+    return (
+        select(
+            CaseRow,
+            CustomerRow,
+            DeviceRow,
+            quote,
+            visit_by.scalar_subquery().label("visit_by"),
+            handed_back.scalar_subquery().label("handed_back"),
+        )
+        .join(CustomerRow, CustomerRow.id == CaseRow.customer_id)
+        .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
+        .outerjoin(quote, true())
+        .where(CaseRow.case_id == bindparam("case_id"))
+    )
+
+
+CASE_WITH_RECORDS = _case_with_records()
+
+
 async def case_facts(session: AsyncSession, case_id: str, *, warranty_days: int) -> CaseFacts | None:
     """None for an unknown case. `warranty_days`: settings.repaired_part_warranty_days."""
-    found = (
-        await session.execute(
-            select(CaseRow, CustomerRow, DeviceRow)
-            .join(CustomerRow, CustomerRow.id == CaseRow.customer_id)
-            .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
-            .where(CaseRow.case_id == case_id)
-        )
-    ).first()
+    # the case, its latest quote, the visit's deadline and the last repaired handback in one
+    # round trip: every message of the case is written from these
+    found = (await session.execute(CASE_WITH_RECORDS, {"case_id": case_id})).first()
     if found is None:
         return None
-    case, customer, device = found
+    case, customer, device, quote_row, visit_deadline, handed_back = found
     events = list(
         await session.scalars(
             select(TimelineEventRow)
@@ -87,7 +122,7 @@ async def case_facts(session: AsyncSession, case_id: str, *, warranty_days: int)
         )
     )
     name, phone = await _technician(session, case.technician_id)
-    quote, quote_status = await _quote(session, case_id)
+    quote, quote_status = await _quote(session, quote_row)
     assigned = [e.at for e in events if e.type == EventType.TECHNICIAN_ASSIGNED]
     return CaseFacts(
         case_id=case.case_id,
@@ -101,10 +136,11 @@ async def case_facts(session: AsyncSession, case_id: str, *, warranty_days: int)
         technician_phone=phone,
         # the window agreed with the customer, else from the assignment to the first-visit deadline
         visit_from=case.visit_from or (assigned[-1] if assigned else None),
-        visit_by=case.visit_by or await _visit_by(session, case_id),
+        visit_by=case.visit_by or visit_deadline,
         quote=quote,
         quote_status=quote_status,
-        warranty_until=await _warranty_until(session, case_id, warranty_days),
+        # the day as triage counts it for a repeat repair (models.triage.repeat_repair): in UTC
+        warranty_until=handed_back.date() + timedelta(days=warranty_days) if handed_back else None,
         milestones=[_milestone(e) for e in events],
     )
 
@@ -126,10 +162,7 @@ async def _technician(session: AsyncSession, technician_id: str | None) -> tuple
     return (technician.name if technician else None), None
 
 
-async def _quote(session: AsyncSession, case_id: str) -> tuple[QuoteText | None, str | None]:
-    quote = await session.scalar(
-        select(QuoteRow).where(QuoteRow.case_id == case_id).order_by(QuoteRow.version.desc()).limit(1)
-    )
+async def _quote(session: AsyncSession, quote: QuoteRow | None) -> tuple[QuoteText | None, str | None]:
     if quote is None:
         return None, None
     lines = await session.scalars(
@@ -147,24 +180,3 @@ async def _quote(session: AsyncSession, case_id: str) -> tuple[QuoteText | None,
         expires_at=quote.expires_at,
     )
     return text, quote.status
-
-
-async def _visit_by(session: AsyncSession, case_id: str) -> datetime | None:
-    return await session.scalar(
-        select(SlaTargetRow.deadline).where(
-            SlaTargetRow.case_id == case_id,
-            SlaTargetRow.target == Target.DIAGNOSIS_STARTED.value,
-            SlaTargetRow.met_at.is_(None),
-        )
-    )
-
-
-async def _warranty_until(session: AsyncSession, case_id: str, days: int) -> date | None:
-    # the day as triage counts it for a repeat repair (models.triage.repeat_repair): in UTC
-    handed_back = await session.scalar(
-        select(HandoverRow.at)
-        .where(HandoverRow.case_id == case_id, HandoverRow.accepted, HandoverRow.repaired)
-        .order_by(HandoverRow.seq.desc())
-        .limit(1)
-    )
-    return handed_back.date() + timedelta(days=days) if handed_back else None
