@@ -5,6 +5,7 @@ already there and writes nothing again."""
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from activities.webhooks import queue_webhooks
 from models.events import EventType
@@ -41,15 +42,24 @@ async def record_event(session: AsyncSession, event: CaseEvent) -> bool:
     values = {"updated_at": event.at, **event.fields.model_dump(exclude_none=True)}
     if event.type.value in ESCALATION_RUNGS:
         on_commit(session, ESCALATIONS, rung=event.type.value)
+    change = update(CaseRow).where(CaseRow.case_id == event.case_id)
     if event.moves_stage:
-        previous = await session.scalar(select(CaseRow.stage).where(CaseRow.case_id == event.case_id))
-        if previous != event.stage.value:  # an event may restate the stage the case is in
-            on_commit(session, STAGE_TRANSITIONS, from_stage=str(previous), to_stage=event.stage.value)
         status = status_of(event.stage)
         values |= {"stage": event.stage.value, "status": status}
         if status != "open":
             values["closed_at"] = event.at
-    await session.execute(update(CaseRow).where(CaseRow.case_id == event.case_id).values(**values))
+        # the stage before: RETURNING's subquery reads the statement's snapshot, which has
+        # not seen its own update yet
+        before = aliased(CaseRow)
+        previous = await session.scalar(
+            change.values(**values).returning(
+                select(before.stage).where(before.case_id == event.case_id).scalar_subquery()
+            )
+        )
+        if previous != event.stage.value:  # an event may restate the stage the case is in
+            on_commit(session, STAGE_TRANSITIONS, from_stage=str(previous), to_stage=event.stage.value)
+    else:
+        await session.execute(change.values(**values))
     if event.sla_met:
         await session.execute(
             update(SlaTargetRow)
