@@ -185,12 +185,12 @@ async def case_view(session: AsyncSession, case_id: str, seen_by: Principal | No
     )
 
 
-async def _history(session: AsyncSession, case: CaseRow, seen_by: Principal | None) -> CaseHistory:
-    """The customer's and the device's other cases that `seen_by` may see, newest first, in
-    one round trip."""
+def _history_query(technician_only: bool) -> Any:
+    """The customer's and the device's other cases (`list` says which), newest first; with
+    `technician_only`, only those of the technician bound as :technician_id."""
     lists = {
-        "customer_cases": CaseRow.customer_id == case.customer_id,
-        "device_cases": CaseRow.device_id == case.device_id,
+        "customer_cases": CaseRow.customer_id == bindparam("customer_id"),
+        "device_cases": CaseRow.device_id == bindparam("device_id"),
     }
     parts = []
     for name, same in lists.items():
@@ -201,13 +201,27 @@ async def _history(session: AsyncSession, case: CaseRow, seen_by: Principal | No
             CaseRow.status,
             CaseRow.created_at,
             CaseRow.closed_at,
-        ).where(same, CaseRow.case_id != case.case_id)
-        if seen_by is None or seen_by.role is Role.TECHNICIAN:
-            query = query.where(CaseRow.technician_id == (seen_by.technician_id if seen_by else case.technician_id))
+        ).where(same, CaseRow.case_id != bindparam("case_id"))
+        if technician_only:
+            query = query.where(CaseRow.technician_id == bindparam("technician_id"))
         newest = query.order_by(CaseRow.created_at.desc(), CaseRow.case_id.desc()).limit(HISTORY_LENGTH)
         parts.append(select(newest.subquery()))
-    found: dict[str, list[PastCase]] = {name: [] for name in lists}
-    for row in await session.execute(union_all(*parts)):
+    return union_all(*parts)
+
+
+# built once: this view answers every intake and action
+HISTORY = {technician_only: _history_query(technician_only) for technician_only in (False, True)}
+
+
+async def _history(session: AsyncSession, case: CaseRow, seen_by: Principal | None) -> CaseHistory:
+    """The customer's and the device's other cases that `seen_by` may see, newest first, in
+    one round trip."""
+    technician_only = seen_by is None or seen_by.role is Role.TECHNICIAN
+    params = {"customer_id": case.customer_id, "device_id": case.device_id, "case_id": case.case_id}
+    if technician_only:
+        params["technician_id"] = seen_by.technician_id if seen_by else case.technician_id
+    found: dict[str, list[PastCase]] = {"customer_cases": [], "device_cases": []}
+    for row in await session.execute(HISTORY[technician_only], params):
         found[row.list].append(PastCase.model_validate(row._mapping))
     # a union keeps no order of its own
     newest_first = {

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
-from sqlalchemy import exists, literal, select, union_all
+from sqlalchemy import bindparam, exists, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -111,21 +111,24 @@ async def _open_case_for(session: AsyncSession, serial_number: str) -> str | Non
     )
 
 
-def _holder_and_open_case(case_id: str, intake: Intake | None) -> Any:
-    """The row holding `case_id` (kind `holder`), and with `intake` the open case of its
-    device (kind `open`)."""
+def _holder_and_open_case(with_open_case: bool) -> Any:
+    """The row holding :case_id (kind `holder`), and with `with_open_case` the open case of
+    the device :serial_number (kind `open`)."""
     holder = select(literal("holder").label("kind"), CaseRow.case_id, CaseRow.idempotency_key).where(
-        CaseRow.case_id == case_id
+        CaseRow.case_id == bindparam("case_id")
     )
-    if intake is None:
+    if not with_open_case:
         return holder
     open_case = (
         select(literal("open").label("kind"), CaseRow.case_id, CaseRow.idempotency_key)
         .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
-        .where(DeviceRow.serial_number == intake.product.serial_number, CaseRow.status == "open")
+        .where(DeviceRow.serial_number == bindparam("serial_number"), CaseRow.status == "open")
         .limit(1)
     )
     return union_all(holder, select(open_case.subquery()))
+
+
+HOLDER_AND_OPEN_CASE = {first: _holder_and_open_case(first) for first in (True, False)}
 
 
 async def _serves(session: AsyncSession, region: str) -> bool:
@@ -141,7 +144,8 @@ async def _start(
     for attempt in range(ID_ATTEMPTS):
         case_id = keyed_case_id(key, today, attempt) if key else random_case_id(today)
         # the first look also asks for an open case of the device, in the same round trip
-        found = (await session.execute(_holder_and_open_case(case_id, None if attempt else intake))).all()
+        look = {"case_id": case_id} | ({} if attempt else {"serial_number": intake.product.serial_number})
+        found = (await session.execute(HOLDER_AND_OPEN_CASE[attempt == 0], look)).all()
         if open_id := next((row.case_id for row in found if row.kind == "open"), None):
             raise duplicate(open_id)
         holder = next((row for row in found if row.kind == "holder"), None)

@@ -13,6 +13,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from api.case_ids import random_case_id
+from api.routes import cases as cases_route
 from models.idempotency import scoped_key
 from models.tables import CaseRow, DeviceRow
 from tests.integration.cases import AGENT, SUPERVISOR, TECH, Cases, intake_body
@@ -400,6 +402,19 @@ async def test_an_action_the_stage_does_not_allow_is_409_with_the_stage(api, sta
     for path, headers in WRONG_STAGE[stage]:
         error = await refused(api, cid, path, 409, "invalid_stage", headers=headers)
         assert error["stage"] == stage, (path, error)
+
+
+async def test_a_case_id_already_taken_is_passed_over_for_another(api, monkeypatch, temporal_client):
+    """Six random characters a day collide now and then: the intake takes the next id. The
+    first case has ended, so Temporal would start its id again; the database says no."""
+    first = (await api.open(intake_body()))["case_id"]
+    await api.act(first, "cancel", BODIES["cancel"])
+    await temporal_client.get_workflow_handle(first).result()
+    drawn = iter([first])
+    monkeypatch.setattr(cases_route, "random_case_id", lambda day: next(drawn, None) or random_case_id(day))
+    second = await api.open(intake_body())
+    assert second["case_id"] != first and second["status"] == "open"
+    assert (await api.get(first))["product"]["serial_number"] != second["product"]["serial_number"]
 
 
 async def test_a_second_intake_for_an_open_serial_is_409_with_the_open_case(api, sessions):
