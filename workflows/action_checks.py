@@ -71,7 +71,7 @@ class ActionChecks(SlaLadder):
     async def _acting(self, action: Action, actor: Actor) -> AsyncIterator[None]:
         async with self._lock:
             # another action may have moved the case while this one waited for the lock
-            self._check(action, actor, holder=workflow.patched(HOLDER_PATCH))
+            self._check(action, actor, holder=self._patched(HOLDER_PATCH))
             self._remember_key()
             keys, writes = Counter(self._keys), self._writes
             self._in_action = True

@@ -63,8 +63,8 @@ class FieldWork(ActionChecks):
         """Once the triage set the policy. A case with a region is dispatched by itself; and
         a case keeps stock from its intake on, so one begun before never reserves."""
         region = self._start.intake.customer.region
-        self._dispatching = bool(region) and self.policy.auto_dispatch and workflow.patched(DISPATCH_PATCH)
-        self._parts = workflow.patched(PARTS_PATCH)
+        self._dispatching = bool(region) and self.policy.auto_dispatch and self._patched(DISPATCH_PATCH)
+        self._parts = self._patched(PARTS_PATCH)
 
     def _dispatch_now(self) -> bool:
         s = self._state

@@ -7,7 +7,7 @@ import asyncio
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from workflows.case_base import LOCAL_PATCH
+from workflows.case_base import BASELINE_PATCH, LOCAL_PATCH
 from workflows.pre_ladder import PreLadderSla
 from workflows.repair_work import RepairWork
 
@@ -64,9 +64,10 @@ class RepairCaseWorkflow(RepairWork, PreLadderSla):
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseState:
-        self._ladder = workflow.patched(LADDER_PATCH)
-        self._local = workflow.patched(LOCAL_PATCH)
-        self._one_step = self._local and workflow.patched(ONE_STEP_PATCH)
+        self._baseline = workflow.patched(BASELINE_PATCH)
+        self._ladder = self._patched(LADDER_PATCH)
+        self._local = self._patched(LOCAL_PATCH)
+        self._one_step = self._local and self._patched(ONE_STEP_PATCH)
         async with self._lock:
             if not await self._intake():
                 await workflow.wait_condition(workflow.all_handlers_finished)

@@ -316,15 +316,7 @@ async def test_unknown_part_is_a_field_error(acts):
 async def test_a_notification_is_recorded_and_sent_once(acts, sessions):
     *_, notify = acts
     cid = await opened(acts)
-    notice = Notice(
-        case_id=cid,
-        key=f"{cid}:accepted-1",
-        audience="customer",
-        template="accepted",
-        params={"case_id": cid, "category": "washer", "name": "Zhang Wei", "locale": "en"},
-        at=now(),
-    )
-    first, second = await twice(notify.notify, notice)
+    first, second = await twice(notify.notify, accepted(cid))
     assert first == second == "logged"
     async with sessions() as session:
         rows = list(await session.scalars(select(NotificationRow).where(NotificationRow.case_id == cid)))
