@@ -49,11 +49,11 @@ def commands(args: argparse.Namespace) -> dict[str, list[str]]:
     return {
         "intake": python + ["bench.intake", "--seconds", str(args.seconds), "--cases", str(args.cases)],
         "burst": python
-        + ["bench.sla_timers", "--cases", str(args.burst), "--scale", "0.1", "--workers", cores]
+        + ["bench.sla_timers", "--cases", str(args.burst), "--scale", "0.08", "--workers", cores]
         + ["--results", "escalation"],
         "open": python
-        + ["bench.sla_timers", "--cases", str(args.open_cases), "--p1-every", "10", "--scale", "0.05"]
-        + ["--concurrency", "10", "--results", "escalation-open"],
+        + ["bench.sla_timers", "--cases", str(args.open_cases), "--p1-every", "20", "--scale", "0.02"]
+        + ["--concurrency", "20", "--workers", cores, "--results", "escalation-open"],
         "scale": python + ["bench.scale"],
     }
 
