@@ -8,9 +8,10 @@ Runs in turn, each on its own fresh PostgreSQL and Temporal dev server:
                the raw client (bench/results/intake.json)
   burst        bench/sla_timers.py: lateness of the SLA rungs of --burst P1 cases opened
                at once, against plain asyncio timers (bench/results/escalation.json)
-  open cases   bench/sla_timers.py again with --open-cases P1 cases: their deadlines fall
-               due while the others still open, the lateness is measured the same way, and
-               the worker's resident memory is read with all of them open
+  open cases   bench/sla_timers.py again with --open-cases cases on a worker process a
+               core, one in twenty a P1 whose deadlines fall due while the others still
+               open; the lateness is measured the same way, and the largest worker's
+               resident memory is read with all of them open
                (bench/results/escalation-open.json)
   scale        bench/scale.py: the latency of the reads and of an intake at 1k, 10k and
                100k cases (bench/results/scale.json)
