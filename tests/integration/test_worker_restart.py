@@ -79,7 +79,9 @@ async def test_killed_worker_loses_and_duplicates_nothing(unpolled_api, sessions
             assert rows == 1, table.__tablename__
         types = list(
             await session.scalars(
-                select(TimelineEventRow.type).where(TimelineEventRow.case_id == cid).order_by(TimelineEventRow.at)
+                select(TimelineEventRow.type)
+                .where(TimelineEventRow.case_id == cid)
+                .order_by(TimelineEventRow.at, TimelineEventRow.id)
             )
         )
         templates = list(await session.scalars(select(NotificationRow.template).where(NotificationRow.case_id == cid)))
