@@ -2,7 +2,7 @@
 case row it changes, in the caller's transaction. A retried activity finds the event
 already there and writes nothing again."""
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -17,6 +17,10 @@ from observability.metrics import ESCALATIONS, STAGE_TRANSITIONS, on_commit
 
 # the SLA ladder's rungs: each one's event passes here once, whichever activity records it
 ESCALATION_RUNGS = frozenset({EventType.SLA_WARN.value, EventType.SLA_BREACH.value, EventType.SLA_RAISE.value})
+# the stage a case's update leaves, read in its RETURNING: that subquery reads the
+# statement's snapshot, which has not seen the update yet
+_BEFORE = aliased(CaseRow)
+STAGE_BEFORE = select(_BEFORE.stage).where(_BEFORE.case_id == bindparam("before_id")).scalar_subquery()
 
 
 async def record_event(session: AsyncSession, event: CaseEvent) -> bool:
@@ -48,14 +52,7 @@ async def record_event(session: AsyncSession, event: CaseEvent) -> bool:
         values |= {"stage": event.stage.value, "status": status}
         if status != "open":
             values["closed_at"] = event.at
-        # the stage before: RETURNING's subquery reads the statement's snapshot, which has
-        # not seen its own update yet
-        before = aliased(CaseRow)
-        previous = await session.scalar(
-            change.values(**values).returning(
-                select(before.stage).where(before.case_id == event.case_id).scalar_subquery()
-            )
-        )
+        previous = await session.scalar(change.values(**values).returning(STAGE_BEFORE), {"before_id": event.case_id})
         if previous != event.stage.value:  # an event may restate the stage the case is in
             on_commit(session, STAGE_TRANSITIONS, from_stage=str(previous), to_stage=event.stage.value)
     else:

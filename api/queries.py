@@ -206,7 +206,8 @@ def _history_query(technician_only: bool) -> Any:
             query = query.where(CaseRow.technician_id == bindparam("technician_id"))
         newest = query.order_by(CaseRow.created_at.desc(), CaseRow.case_id.desc()).limit(HISTORY_LENGTH)
         parts.append(select(newest.subquery()))
-    return union_all(*parts)
+    both = union_all(*parts)
+    return both.order_by(both.selected_columns.created_at.desc(), both.selected_columns.case_id.desc())
 
 
 # built once: this view answers every intake and action
@@ -223,11 +224,7 @@ async def _history(session: AsyncSession, case: CaseRow, seen_by: Principal | No
     found: dict[str, list[PastCase]] = {"customer_cases": [], "device_cases": []}
     for row in await session.execute(HISTORY[technician_only], params):
         found[row.list].append(PastCase.model_validate(row._mapping))
-    # a union keeps no order of its own
-    newest_first = {
-        name: sorted(cases, key=lambda c: (c.created_at, c.case_id), reverse=True) for name, cases in found.items()
-    }
-    return CaseHistory(**newest_first)
+    return CaseHistory(**found)
 
 
 def _columns(row: Any) -> dict[str, Any]:

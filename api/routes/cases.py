@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
-from sqlalchemy import bindparam, exists, literal, select, union_all
+from sqlalchemy import String, bindparam, exists, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -102,13 +102,17 @@ async def _same_request(session: AsyncSession, case_id: str, body: str) -> None:
         raise business(errors.idempotency_key_reused())
 
 
+# the open case of the device :serial_number (at most one: a partial unique index)
+OPEN_CASE_OF_DEVICE = (
+    select(CaseRow.case_id)
+    .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
+    .where(DeviceRow.serial_number == bindparam("serial_number"), CaseRow.status == "open")
+    .limit(1)
+)
+
+
 async def _open_case_for(session: AsyncSession, serial_number: str) -> str | None:
-    return await session.scalar(
-        select(CaseRow.case_id)
-        .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
-        .where(DeviceRow.serial_number == serial_number, CaseRow.status == "open")
-        .limit(1)
-    )
+    return await session.scalar(OPEN_CASE_OF_DEVICE, {"serial_number": serial_number})
 
 
 def _holder_and_open_case(with_open_case: bool) -> Any:
@@ -119,13 +123,8 @@ def _holder_and_open_case(with_open_case: bool) -> Any:
     )
     if not with_open_case:
         return holder
-    open_case = (
-        select(literal("open").label("kind"), CaseRow.case_id, CaseRow.idempotency_key)
-        .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
-        .where(DeviceRow.serial_number == bindparam("serial_number"), CaseRow.status == "open")
-        .limit(1)
-    )
-    return union_all(holder, select(open_case.subquery()))
+    open_case = OPEN_CASE_OF_DEVICE.subquery()
+    return union_all(holder, select(literal("open"), open_case.c.case_id, literal(None, String)))
 
 
 HOLDER_AND_OPEN_CASE = {first: _holder_and_open_case(first) for first in (True, False)}
