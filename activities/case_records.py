@@ -1,11 +1,13 @@
 """What people do to a case, recorded: each activity writes its record (numbered by
 `seq`) together with its timeline event, once."""
 
-from sqlalchemy import select, update
+from typing import cast
+
+from sqlalchemy import Table, insert, select, update
 from temporalio import activity
 
 from activities.base import ActivityBase
-from activities.events import refresh_escalation
+from activities.events import reach_rung
 from activities.follow_ups import open_follow_up
 from activities.notify import queue_notice
 from activities.stock import consume
@@ -35,8 +37,10 @@ from models.tables import (
     QuoteLineRow,
     QuoteRow,
     RepairRow,
-    SlaTargetRow,
 )
+
+# a Core insert, built once: an escalation row is never read back in its transaction
+ESCALATION = insert(cast(Table, EscalationRow.__table__))
 
 
 class CaseRecordActivities(ActivityBase):
@@ -215,24 +219,18 @@ class CaseRecordActivities(ActivityBase):
                 session.info.setdefault(PENDING, []).extend(await queue_notice(session, given.notice, self.settings))
             if not fresh:
                 return
-            session.add(
-                EscalationRow(
-                    case_id=event.case_id,
-                    key=event.key,
-                    kind=escalation.kind.value,
-                    target=escalation.target,
-                    level=escalation.level,
-                    detail=escalation.detail,
-                    at=event.at,
-                )
+            await session.execute(
+                ESCALATION,
+                {
+                    "case_id": event.case_id,
+                    "key": event.key,
+                    "kind": escalation.kind.value,
+                    "target": escalation.target,
+                    "level": escalation.level,
+                    "detail": escalation.detail,
+                    "at": event.at,
+                },
             )
             if escalation.target is not None:  # a rung of an SLA ladder
-                reached: dict[str, object] = {"level": escalation.level}
-                if escalation.kind is EscalationKind.SLA_BREACH:
-                    reached["breached_at"] = event.at
-                await session.execute(
-                    update(SlaTargetRow)
-                    .where(SlaTargetRow.case_id == event.case_id, SlaTargetRow.target == escalation.target)
-                    .values(**reached)
-                )
-                await refresh_escalation(session, event.case_id)
+                breached = event.at if escalation.kind is EscalationKind.SLA_BREACH else None
+                await reach_rung(session, event.case_id, escalation.target, escalation.level, breached)

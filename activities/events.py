@@ -2,7 +2,10 @@
 case row it changes, in the caller's transaction. A retried activity finds the event
 already there and writes nothing again."""
 
-from sqlalchemy import bindparam, func, literal, select, update
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -78,10 +81,42 @@ async def record_event(session: AsyncSession, event: CaseEvent) -> bool:
     return True
 
 
+# Core statements on the tables, built once: no ORM object is loaded or kept in step by them
+_TARGETS, _CASES = cast(Table, SlaTargetRow.__table__), cast(Table, CaseRow.__table__)
+_AS_ESCALATED = (_TARGETS.c.level, _TARGETS.c.met_at, _TARGETS.c.breached_at)
+CLOCKS = select(*_AS_ESCALATED).where(_TARGETS.c.case_id == bindparam("clock_case"))
+ESCALATE_CASE = (
+    update(_CASES)
+    .where(_CASES.c.case_id == bindparam("clock_case"))
+    .values(escalation_level=bindparam("escalation_level"), sla_breached=bindparam("sla_breached"))
+)
+# a rung: its clock's new level (and breach), returned as it becomes beside the case's other
+# clocks as they are, since the statement's own snapshot does not see its update
+_REACHED = (
+    update(_TARGETS)
+    .where(_TARGETS.c.case_id == bindparam("clock_case"), _TARGETS.c.target == bindparam("clock_target"))
+    .values(level=bindparam("level"), breached_at=func.coalesce(bindparam("breached_at"), _TARGETS.c.breached_at))
+    .returning(*_AS_ESCALATED)
+    .cte("reached")
+)
+REACH_RUNG = union_all(
+    select(_REACHED.c.level, _REACHED.c.met_at, _REACHED.c.breached_at),
+    CLOCKS.where(_TARGETS.c.target != bindparam("clock_target")),
+)
+
+
 async def refresh_escalation(session: AsyncSession, case_id: str) -> None:
     """Bring the case's escalation level and breach flag in line with its SLA clocks."""
-    targets = await session.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id == case_id))
-    level, breached = case_escalation(targets)
-    await session.execute(
-        update(CaseRow).where(CaseRow.case_id == case_id).values(escalation_level=level, sla_breached=breached)
-    )
+    await _escalate_case(session, case_id, (await session.execute(CLOCKS, {"clock_case": case_id})).all())
+
+
+async def reach_rung(session: AsyncSession, case_id: str, target: str, level: int, breached_at: Any) -> None:
+    """One clock climbs to `level` (breached at `breached_at`, unless None), and the case's
+    escalation follows: two statements."""
+    params = {"clock_case": case_id, "clock_target": target, "level": level, "breached_at": breached_at}
+    await _escalate_case(session, case_id, (await session.execute(REACH_RUNG, params)).all())
+
+
+async def _escalate_case(session: AsyncSession, case_id: str, clocks: Sequence[Any]) -> None:
+    level, breached = case_escalation(clocks)
+    await session.execute(ESCALATE_CASE, {"clock_case": case_id, "escalation_level": level, "sla_breached": breached})
