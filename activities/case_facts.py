@@ -87,6 +87,15 @@ def _case_with_records() -> Select:
         .order_by(HandoverRow.seq.desc())
         .limit(1)
     )
+    assigned = (
+        select(TimelineEventRow.at)
+        .where(
+            TimelineEventRow.case_id == CaseRow.case_id,
+            TimelineEventRow.type == EventType.TECHNICIAN_ASSIGNED.value,
+        )
+        .order_by(TimelineEventRow.at.desc(), TimelineEventRow.id.desc())
+        .limit(1)
+    )
     return (
         select(
             CaseRow,
@@ -95,6 +104,7 @@ def _case_with_records() -> Select:
             quote,
             visit_by.scalar_subquery().label("visit_by"),
             handed_back.scalar_subquery().label("handed_back"),
+            assigned.scalar_subquery().label("assigned"),
         )
         .join(CustomerRow, CustomerRow.id == CaseRow.customer_id)
         .join(DeviceRow, DeviceRow.id == CaseRow.device_id)
@@ -104,26 +114,30 @@ def _case_with_records() -> Select:
 
 
 CASE_WITH_RECORDS = _case_with_records()
+MILESTONES = (
+    select(TimelineEventRow)
+    .where(
+        TimelineEventRow.case_id == bindparam("case_id"),
+        TimelineEventRow.type.in_([e.value for e in CUSTOMER_EVENTS]),
+    )
+    .order_by(TimelineEventRow.at, TimelineEventRow.id)
+)
 
 
-async def case_facts(session: AsyncSession, case_id: str, *, warranty_days: int) -> CaseFacts | None:
-    """None for an unknown case. `warranty_days`: settings.repaired_part_warranty_days."""
-    # the case, its latest quote, the visit's deadline and the last repaired handback in one
-    # round trip: every message of the case is written from these
+async def case_facts(
+    session: AsyncSession, case_id: str, *, warranty_days: int, milestones: bool = True
+) -> CaseFacts | None:
+    """None for an unknown case. `warranty_days`: settings.repaired_part_warranty_days.
+    Without `milestones` (a message, which names none) the timeline is not read."""
+    # the case, its latest quote, the visit's deadline, the last repaired handback and the
+    # last assignment in one round trip: every message of the case is written from these
     found = (await session.execute(CASE_WITH_RECORDS, {"case_id": case_id})).first()
     if found is None:
         return None
-    case, customer, device, quote_row, visit_deadline, handed_back = found
-    events = list(
-        await session.scalars(
-            select(TimelineEventRow)
-            .where(TimelineEventRow.case_id == case_id, TimelineEventRow.type.in_([e.value for e in CUSTOMER_EVENTS]))
-            .order_by(TimelineEventRow.at, TimelineEventRow.id)
-        )
-    )
+    case, customer, device, quote_row, visit_deadline, handed_back, assigned = found
+    events = list(await session.scalars(MILESTONES, {"case_id": case_id})) if milestones else []
     name, phone = await _technician(session, case.technician_id)
     quote, quote_status = await _quote(session, quote_row)
-    assigned = [e.at for e in events if e.type == EventType.TECHNICIAN_ASSIGNED]
     return CaseFacts(
         case_id=case.case_id,
         stage=Stage(case.stage),
@@ -135,7 +149,7 @@ async def case_facts(session: AsyncSession, case_id: str, *, warranty_days: int)
         technician_name=name,
         technician_phone=phone,
         # the window agreed with the customer, else from the assignment to the first-visit deadline
-        visit_from=case.visit_from or (assigned[-1] if assigned else None),
+        visit_from=case.visit_from or assigned,
         visit_by=case.visit_by or visit_deadline,
         quote=quote,
         quote_status=quote_status,

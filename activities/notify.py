@@ -25,7 +25,9 @@ async def queue_notice(session: AsyncSession, notice: Notice, settings: Settings
     """Writes the notice's outbox rows in `session`, once per recipient (a retry adds none);
     returns the ids of those still to deliver, none when no channel is configured."""
     status = first_status(settings)
-    facts = await case_facts(session, notice.case_id, warranty_days=settings.repaired_part_warranty_days)
+    facts = await case_facts(
+        session, notice.case_id, warranty_days=settings.repaired_part_warranty_days, milestones=False
+    )
     locale = str(notice.params.get("locale") or (facts.locale if facts else "zh-CN"))
     keys = []
     for recipient in await recipients(session, notice.case_id, notice.audience, locale, settings):
