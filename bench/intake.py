@@ -72,9 +72,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
 
 from bench import cli
+from bench.cpu import Meter, cpu_seconds, own_cpu_seconds
 from bench.intake_bare import SCRATCH_TABLE
 from bench.intake_cases import Api, Bare, Raw
-from bench.intake_load import Meter, Run, cpu_seconds, drive, own_cpu_seconds
+from bench.intake_load import Run, drive
 from clients import connect_temporal
 from devstack import ROOT, processes
 from devstack.migrate import upgrade

@@ -3,18 +3,15 @@ what came of it: how many finished and failed, the rate, the seconds each took, 
 CPU each process of the stack spent meanwhile."""
 
 import asyncio
-import contextlib
 import math
-import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
+from bench.cpu import Meter
 from bench.sla_timers import percentile
 
 Op = Callable[[int], Awaitable[object]]  # the n-th operation of a run
-Meter = Callable[[], float]  # CPU seconds a process has spent so far
 
 
 @dataclass
@@ -54,39 +51,6 @@ class Run:
         """For the JSON file: the figures without every operation's time."""
         figures = {k: v for k, v in asdict(self).items() if k != "took"}
         return figures | {"rate": self.rate, "p50": self.quantile(50), "p99": self.quantile(99)}
-
-
-def _stat(pid: int | str) -> list[str]:
-    """The fields of /proc/<pid>/stat after the command name (field 3 on)."""
-    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and of all its descendants so far, those
-    that ended included (a PostgreSQL backend is a child of the postmaster); Linux /proc,
-    NaN elsewhere."""
-    try:
-        own = _stat(pid)
-    except OSError:
-        return math.nan
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError):
-                children.setdefault(int(_stat(entry.name)[1]), []).append(int(entry.name))
-    ticks, todo = sum(int(f) for f in own[11:15]), children.get(pid, [])  # utime stime cutime cstime
-    while todo:
-        child = todo.pop()
-        with contextlib.suppress(OSError):
-            ticks += sum(int(f) for f in _stat(child)[11:15])
-        todo += children.get(child, [])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def own_cpu_seconds() -> float:
-    """This process alone: the stack's processes are its children."""
-    times = os.times()
-    return times.user + times.system
 
 
 async def drive(

@@ -23,7 +23,9 @@ overall: count, missed (an expected rung with no row), dup (extra rows for one
 case/target/rung/arming), p50, p99 and max lateness in ms, for both sides, and the
 Temporal/baseline ratios. A baseline timer armed only after its rung fell due (the
 case took that long to open) is counted and said, since its lateness is the open's.
-Exit code 1 when a rung was missed or duplicated, 2 when the run failed.
+When no rung fell due among the opens, it also prints the CPU milliseconds a rung of the
+workers (together), Temporal and PostgreSQL, above their idle, metered while only the
+rungs run. Exit code 1 when a rung was missed or duplicated, 2 when the run failed.
 
     .venv/bin/python -m bench.sla_timers [--cases 500] [--scale 0.1] [--concurrency 20] [--grace 10]
     make bench
@@ -61,6 +63,7 @@ from api.commands import open_case
 from api.errors import ApiError
 from api.routes.cases import ID_ATTEMPTS
 from bench import cli
+from bench.cpu import cpu_seconds
 from bench.rung_anatomy import Anatomy, anatomy, describe
 from clients import connect_temporal, create_engine
 from devstack import ROOT, processes
@@ -128,6 +131,7 @@ class Stack:
     client: Client
     workers: list[subprocess.Popen]  # python worker.py, as deployed: each its own memory and core
     worker_log: Path
+    pids: dict[str, int]  # the workers', Temporal's and PostgreSQL's, for their CPU meters
 
 
 async def start_stack(stack: contextlib.AsyncExitStack, scale: float, workers: int = 1) -> Stack:
@@ -156,7 +160,16 @@ async def start_stack(stack: contextlib.AsyncExitStack, scale: float, workers: i
     started = [spawn_worker(env, log.with_name(f"worker-{n}.log")) for n in range(workers)]
     for worker in started:
         stack.callback(processes.stop, worker)
-    return Stack(settings, await connect_temporal(settings), started, log.with_name("worker-0.log"))
+    pids = {f"worker{n}": worker.pid for n, worker in enumerate(started)}
+    pids |= {"temporal": temporal.process.pid, "postgres": postgres.server.get_pid() or 0}  # 0: no such process
+    return Stack(settings, await connect_temporal(settings), started, log.with_name("worker-0.log"), pids)
+
+
+def cpu(stack: Stack) -> dict[str, float]:
+    """CPU seconds so far of the workers (together), Temporal and PostgreSQL."""
+    spent = {name: cpu_seconds(pid) for name, pid in stack.pids.items()}
+    workers = sum(v for k, v in spent.items() if k.startswith("worker"))
+    return {"workers": workers, "temporal": spent["temporal"], "postgres": spent["postgres"]}
 
 
 def spawn_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -417,6 +430,9 @@ async def bench(args: argparse.Namespace) -> bool:
         stack.push_async_callback(baseline.stop)
         await baseline.create_table()
         await asyncio.sleep(2.0)  # the worker's start-up done: its memory before any case
+        before, idle_started = cpu(up), time.monotonic()
+        await asyncio.sleep(3.0)
+        idle = {k: (v - before[k]) / (time.monotonic() - idle_started) for k, v in cpu(up).items()}
         memory = Memory([worker.pid for worker in up.workers])
         stack.push_async_callback(memory.stop)
         say(
@@ -450,7 +466,9 @@ async def bench(args: argparse.Namespace) -> bool:
         )
         wait = (cutoff - datetime.now(UTC)).total_seconds() + args.grace
         say(f"waiting {wait:.1f} s: the last assigned rung, then {args.grace:g} s of grace")
+        before, waited = cpu(up), time.monotonic()
         await asyncio.sleep(wait)
+        spent = {k: v - before[k] - idle[k] * (time.monotonic() - waited) for k, v in cpu(up).items()}
         await baseline.stop()
         if any(worker.poll() is not None for worker in up.workers):
             raise RuntimeError(f"a worker exited: see {up.worker_log.parent}/worker-*.log")
@@ -475,18 +493,30 @@ async def bench(args: argparse.Namespace) -> bool:
         )
         parts = await anatomy(client, case_ids)
         print(describe(parts) + "\n", flush=True)
+        # only rungs ran while it waited when none fell due among the opens
+        per_rung = None if early else {k: v * 1000 / max(1, len(sides["temporal"])) for k, v in spent.items()}
+        if per_rung:
+            print(
+                "  CPU ms a rung, above idle: " + ", ".join(f"{k} {v:.1f}" for k, v in per_rung.items()) + "\n",
+                flush=True,
+            )
         if baseline.armed_late:
             say(
                 f"{baseline.armed_late} baseline timers were armed only after their rung fell due "
                 "(the case took that long to open): their lateness is the open's, not the timer's"
             )
         figures = {"cases": len(opens), "p1": p1, "failed": opened.failed, "seconds": took, "per_s": len(opens) / took}
-        write_results(args, stats, rss, opened=figures | {"early_rungs": early}, anatomy=parts)
+        write_results(args, stats, rss, opened=figures | {"early_rungs": early}, anatomy=parts, cpu_ms=per_rung)
         return not opened.failed and not any(s[ALL].missed or s[ALL].duplicated for s in stats.values())
 
 
 def write_results(
-    args: argparse.Namespace, stats: dict[str, dict[str, Stats]], rss: dict, opened: dict, anatomy: Anatomy
+    args: argparse.Namespace,
+    stats: dict[str, dict[str, Stats]],
+    rss: dict,
+    opened: dict,
+    anatomy: Anatomy,
+    cpu_ms: dict[str, float] | None,
 ) -> None:
     path = RESULTS / f"{args.results}.json"
     path.parent.mkdir(exist_ok=True)
@@ -498,6 +528,7 @@ def write_results(
         "lateness_ms": {side: {kind: asdict(s) for kind, s in kinds.items()} for side, kinds in stats.items()},
         "worker_rss_mib": rss,
         "anatomy": anatomy.as_dict(),
+        "cpu_ms_a_rung": cpu_ms,  # None when rungs fell due among the opens
     }
     path.write_text(json.dumps(figures, indent=2) + "\n")
     say(f"written to {path.relative_to(ROOT)}")
