@@ -89,6 +89,13 @@ def command(
         # fire due timers within 100 ms instead of up to 1 s late (short demo / test SLAs)
         "--dynamic-config-value",
         'history.timerProcessorMaxTimeShift="100ms"',
+        # no "stuck reader" split of the timer queue: its monitor reads a burst of due timers
+        # on the one shard as a stuck reader (reader_stuck in queue_actions, 73-211 times a
+        # 500-case burst) and moves their range to a second reader, which polls behind the
+        # first: those rungs fired 1-2 s late. Without the split, the same burst's timers
+        # fire within 35 ms (docs/performance.md)
+        "--dynamic-config-value",
+        "history.queueReaderStuckCriticalAttempts=0",
         # SQLite's write-ahead log: with its default rollback journal, every write of the one
         # connection waits on the journal, and a burst of timers queues up for seconds
         "--sqlite-pragma",
