@@ -3,6 +3,7 @@ prometheus_client's own parser, and a worker process's two endpoints (the Tempor
 and the app's)."""
 
 import asyncio
+import random
 import signal
 import socket
 
@@ -78,12 +79,13 @@ async def test_metrics_need_no_key_and_are_never_rate_limited(settings):
 
 
 def free_pair() -> int:
-    """A port whose next one is free too."""
+    """A port whose next one is free too, both below Linux's ephemeral range (32768 on):
+    there the connections the parallel tests open cannot take one before the worker binds it."""
     while True:
+        port = random.randrange(20_000, 32_000)
         with socket.socket() as first, socket.socket() as second:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
             try:
+                first.bind(("127.0.0.1", port))
                 second.bind(("127.0.0.1", port + 1))
             except OSError:
                 continue
