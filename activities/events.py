@@ -3,6 +3,7 @@ case row it changes, in the caller's transaction. A retried activity finds the e
 already there and writes nothing again."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, literal, select, union_all, update
@@ -110,7 +111,9 @@ async def refresh_escalation(session: AsyncSession, case_id: str) -> None:
     await _escalate_case(session, case_id, (await session.execute(CLOCKS, {"clock_case": case_id})).all())
 
 
-async def reach_rung(session: AsyncSession, case_id: str, target: str, level: int, breached_at: Any) -> None:
+async def reach_rung(
+    session: AsyncSession, case_id: str, target: str, level: int, breached_at: datetime | None
+) -> None:
     """One clock climbs to `level` (breached at `breached_at`, unless None), and the case's
     escalation follows: two statements."""
     params = {"clock_case": case_id, "clock_target": target, "level": level, "breached_at": breached_at}

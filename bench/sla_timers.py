@@ -131,7 +131,7 @@ class Stack:
     client: Client
     workers: list[subprocess.Popen]  # python worker.py, as deployed: each its own memory and core
     worker_log: Path
-    pids: dict[str, int]  # the workers', Temporal's and PostgreSQL's, for their CPU meters
+    pids: dict[str, int]  # Temporal's and PostgreSQL's, for their CPU meters
 
 
 async def start_stack(stack: contextlib.AsyncExitStack, scale: float, workers: int = 1) -> Stack:
@@ -160,16 +160,14 @@ async def start_stack(stack: contextlib.AsyncExitStack, scale: float, workers: i
     started = [spawn_worker(env, log.with_name(f"worker-{n}.log")) for n in range(workers)]
     for worker in started:
         stack.callback(processes.stop, worker)
-    pids = {f"worker{n}": worker.pid for n, worker in enumerate(started)}
-    pids |= {"temporal": temporal.process.pid, "postgres": postgres.server.get_pid() or 0}  # 0: no such process
+    pids = {"temporal": temporal.process.pid, "postgres": postgres.server.get_pid() or 0}  # 0: no such process
     return Stack(settings, await connect_temporal(settings), started, log.with_name("worker-0.log"), pids)
 
 
 def cpu(stack: Stack) -> dict[str, float]:
     """CPU seconds so far of the workers (together), Temporal and PostgreSQL."""
-    spent = {name: cpu_seconds(pid) for name, pid in stack.pids.items()}
-    workers = sum(v for k, v in spent.items() if k.startswith("worker"))
-    return {"workers": workers, "temporal": spent["temporal"], "postgres": spent["postgres"]}
+    workers = sum(cpu_seconds(worker.pid) for worker in stack.workers)
+    return {"workers": workers} | {name: cpu_seconds(pid) for name, pid in stack.pids.items()}
 
 
 def spawn_worker(env: dict[str, str], log: Path) -> subprocess.Popen:

@@ -293,6 +293,28 @@ async def test_an_escalation_never_moves_the_stage(acts, sessions):
         case = await session.get(CaseRow, cid)
         target = await session.get(SlaTargetRow, (cid, "assigned"))
     assert case.stage == "DISPATCH" and target.breached_at is not None
+    assert (target.level, case.escalation_level, case.sla_breached) == (2, 2, True)
+
+
+async def test_a_raise_after_the_breach_keeps_the_breach_and_lifts_the_case(acts, sessions):
+    """The rung's clock comes back from its own update, beside the case's other clocks."""
+    _, records, *_ = acts
+    cid = await opened(acts)
+    rungs = [(EventType.SLA_BREACH, EscalationKind.SLA_BREACH, 2), (EventType.SLA_RAISE, EscalationKind.SLA_RAISE, 3)]
+    for type_, kind, level in rungs:
+        await twice(
+            records.record_escalation,
+            EscalationInput(
+                event=event(cid, type_, Stage.DISPATCH, moves_stage=False),
+                escalation=Escalation(kind=kind, level=level, target="assigned"),
+            ),
+        )
+    async with sessions() as session:
+        case = await session.get(CaseRow, cid)
+        clocks = {t.target: t for t in await session.scalars(select(SlaTargetRow).where(SlaTargetRow.case_id == cid))}
+    assert (clocks["assigned"].level, case.escalation_level, case.sla_breached) == (3, 3, True)
+    assert clocks["assigned"].breached_at is not None  # the raise does not clear it
+    assert all(t.level == 0 and t.breached_at is None for name, t in clocks.items() if name != "assigned")
 
 
 async def test_unknown_part_is_a_field_error(acts):
